@@ -1,0 +1,151 @@
+"""The ``picodec`` command. Each subcommand is a thin call into the package.
+
+    picodec encode IN OUT [--level L] [--model NAME] [--force]
+    picodec decode IN OUT [--force]
+    picodec info IN
+    picodec train [--config CFG.json] [--steps N] …
+    picodec export CHECKPOINT OUT --name NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+from picodec.errors import PicodecError
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as err:
+        raise PicodecError(f"cannot read {path}: {err.strerror or err}") from err
+
+
+def cmd_encode(args: argparse.Namespace) -> None:
+    from picodec import codec, imageio
+
+    if Path(args.output).exists() and not args.force:
+        raise PicodecError(f"{args.output} exists (use --force to overwrite)")
+    data = codec.encode(args.input, level=args.level, model=args.model, threads=args.threads,
+                        tile=args.tile)
+    imageio.write_atomic(args.output, data, force=args.force)
+    fields = codec.info(data)
+    print(f"{args.output}: {fields['width']}x{fields['height']}, level {args.level}, "
+          f"{fields['bytes']} bytes, {fields['bpp']:.4f} bpp")
+
+
+def cmd_decode(args: argparse.Namespace) -> None:
+    from picodec import codec, imageio
+
+    if Path(args.output).exists() and not args.force:
+        raise PicodecError(f"{args.output} exists (use --force to overwrite)")
+    if Path(args.output).suffix.lower() not in imageio.OUTPUT_FORMATS:
+        raise PicodecError(f"unknown output format '{Path(args.output).suffix}' "
+                           f"(use one of {', '.join(imageio.OUTPUT_FORMATS)})")
+    image = codec.decode(_read(args.input), threads=args.threads)
+    imageio.write_atomic(args.output, image, force=args.force)
+
+
+def cmd_info(args: argparse.Namespace) -> None:
+    from picodec import codec
+
+    print(json.dumps(codec.info(_read(args.input)), indent=2))
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from picodec.train.config import TrainConfig
+    from picodec.train.trainer import train
+
+    try:
+        cfg = TrainConfig.load(args.config, data=args.data, out=args.out, steps=args.steps,
+                               batch=args.batch, patch=args.patch, device=args.device,
+                               init=args.init)
+    except (ValueError, TypeError, OSError) as err:
+        raise PicodecError(f"bad training config: {err}") from err
+    print(f"checkpoint: {train(cfg)}")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from picodec.model.config import ModelConfig
+    from picodec.model.export import export
+    from picodec.model.pico import PicoModel
+    from picodec.train.checkpoint import load_checkpoint, read_metadata
+
+    meta = read_metadata(Path(args.checkpoint))
+    model = PicoModel(ModelConfig.from_json(meta["model_config"]))
+    load_checkpoint(Path(args.checkpoint), model)
+    print(f"wrote {export(model, args.output, args.name)}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="picodec", description="Perceptual learned image codec.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("encode", help="compress an image to .pico")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--level", "-l", type=int, default=4,
+                   help="quality level, 0 (smallest) to 7 (best); default 4")
+    p.add_argument("--model", "-m", default=None, help="shipped model name (default: the default)")
+    p.add_argument("--tile", type=int, default=None,
+                   help="tile size (default: 504, or one tile for images up to 1024 px)")
+    p.add_argument("--threads", type=int, default=None, help="tiles coded in parallel")
+    p.add_argument("--force", "-f", action="store_true", help="overwrite OUTPUT")
+    p.set_defaults(func=cmd_encode)
+
+    p = sub.add_parser("decode", help="decompress .pico to an image (format from extension)")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--threads", type=int, default=None, help="tiles decoded in parallel")
+    p.add_argument("--force", "-f", action="store_true", help="overwrite OUTPUT")
+    p.set_defaults(func=cmd_decode)
+
+    p = sub.add_parser("info", help="print a .pico header as JSON (no network is loaded)")
+    p.add_argument("input")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("train", help="train a model (stage 1: rate + MSE)")
+    p.add_argument("--config", default="", help="JSON file of TrainConfig fields")
+    p.add_argument("--data")
+    p.add_argument("--out")
+    p.add_argument("--steps", type=int)
+    p.add_argument("--batch", type=int)
+    p.add_argument("--patch", type=int)
+    p.add_argument("--device")
+    p.add_argument("--init", help="weights or checkpoint to start from")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("export", help="turn a training checkpoint into a shippable model file")
+    p.add_argument("checkpoint")
+    p.add_argument("output")
+    p.add_argument("--name", required=True)
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            args.func(args)
+            status = 0
+        except PicodecError as err:
+            print(f"picodec: error: {err}", file=sys.stderr)
+            status = 1
+        except KeyboardInterrupt:
+            print("picodec: interrupted", file=sys.stderr)
+            status = 130
+    for warning in caught:
+        if issubclass(warning.category, UserWarning) and "NumPy array is not writable" not in str(
+                warning.message):
+            print(f"picodec: warning: {warning.message}", file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Image ↔ tiles ↔ model ↔ container: the one place they meet.
+
+    encode:  image ─► 8-bit RGB ─► tile grid ─► model.compress_tile (each tile) ─► .pico bytes
+    decode:  .pico bytes ─► header + checked payloads ─► model.decompress_tile ─► stitch ─► image
+
+Tiles are independent, so they are coded in parallel (one thread per tile, each running
+torch single-threaded): the pixels do not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+from PIL import Image
+
+from picodec import container, imageio, tiling, weights
+from picodec.errors import PicodecError
+from picodec.model.runtime import CodecModel
+
+
+def _workers(n_tiles: int, threads: int | None) -> int:
+    return max(1, min(n_tiles, threads or os.cpu_count() or 1))
+
+
+def _map_tiles(function, items: list, threads: int | None) -> list:  # type: ignore[no-untyped-def]
+    """Run ``function`` over tiles: ``threads`` workers, torch single-threaded inside each."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        workers = _workers(len(items), threads)
+        if workers == 1:
+            return [function(item) for item in items]
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(function, items))
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _check_level(model: CodecModel, level: int) -> None:
+    if not isinstance(level, (int, np.integer)) or not 0 <= level < model.levels:
+        raise PicodecError(f"level {level} out of range (0 to {model.levels - 1} for model "
+                           f"'{model.name}')")
+
+
+def encode(image: imageio.ImageLike, level: int = 4, model: str | CodecModel | None = None,
+           threads: int | None = None, tile: int | None = None) -> bytes:
+    """Compress an image (PIL image, numpy array or path) to ``.pico`` bytes.
+
+    ``tile`` overrides the tile size (default: ``tiling.choose_tile``).
+    """
+    codec = model if isinstance(model, CodecModel) else weights.load(model or weights.DEFAULT_MODEL)
+    _check_level(codec, level)
+    rgb, channels = imageio.load(image)
+    size = tile or tiling.choose_tile(*rgb.shape[:2])
+    if not 64 <= size <= 4096:
+        raise PicodecError(f"tile size {size} out of range (64 to 4096)")
+    tiles = tiling.grid(rgb.shape[0], rgb.shape[1], size)
+    payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(rgb, t), int(level)),
+                          tiles, threads)
+    header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
+                              channels=channels, level=int(level), tile=size,
+                              margin=tiling.MARGIN)
+    return container.pack(header, payloads)
+
+
+def decode(data: bytes, threads: int | None = None, model: CodecModel | None = None) -> Image.Image:
+    """Decompress ``.pico`` bytes to a PIL image (RGB, or L for grayscale sources)."""
+    header, payloads = container.unpack(data)
+    codec = model or weights.load_by_id(header.model_id)
+    if model is not None and model.id != header.model_id:
+        raise PicodecError("file was written by a different model")
+    _check_level(codec, header.level)
+    tiles = tiling.grid(header.height, header.width, header.tile, header.margin)
+    out = np.empty((header.height, header.width, 3), dtype=np.uint8)
+
+    def decode_tile(item: tuple[tiling.Tile, bytes]) -> None:
+        tile, payload = item
+        try:
+            decoded = codec.decompress_tile(payload, tile.input_height, tile.input_width,
+                                            header.level)
+        except (ValueError, RuntimeError) as err:
+            raise PicodecError(f"corrupt .pico file (tile payload undecodable: {err})") from err
+        tiling.place(out, decoded, tile)
+
+    _map_tiles(decode_tile, list(zip(tiles, payloads, strict=True)), threads)
+    return imageio.to_pil(out, header.channels)
+
+
+def info(data: bytes) -> dict[str, object]:
+    """The header as a dict, without loading any network."""
+    header, entries, _ = container.unpack_header(data)
+    fields = header.as_dict()
+    fields["model"] = weights.name_of(header.model_id)
+    fields["bytes"] = len(data)
+    fields["bpp"] = 8 * len(data) / (header.width * header.height)
+    fields["tile_bytes"] = [length for length, _ in entries]
+    return fields

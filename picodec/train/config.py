@@ -1,0 +1,61 @@
+"""Typed training configuration (stage 1: rate + MSE)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+
+def geometric(lo: float, hi: float, n: int) -> tuple[float, ...]:
+    """``n`` values from ``lo`` to ``hi`` with a constant ratio."""
+    return tuple(lo * (hi / lo) ** (i / (n - 1)) for i in range(n))
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run depends on; saved with each checkpoint.
+
+    The loss of a batch at quality level l is  bpp + lambdas[l] · 255² · MSE.
+    The learning rate is ``lr`` until ``decay_from`` (a fraction of ``steps``), then falls
+    along a cosine to ``lr_min`` at ``steps``.
+    """
+
+    data: str = "../shared/data/train"
+    out: str = "runs/stage1"
+    patch: int = 256
+    batch: int = 8
+    levels: int = 8
+    lambdas: tuple[float, ...] = field(default_factory=lambda: geometric(0.0009, 0.08, 8))
+    steps: int = 20000
+    lr: float = 3e-4
+    lr_min: float = 1e-5
+    decay_from: float = 0.8
+    clip_grad: float = 1.0
+    checkpoint_every: int = 250
+    seed: int = 0
+    device: str = "cpu"
+    threads: int = 0  # torch CPU threads; 0 keeps torch's default
+    init: str = ""    # weights file to start from when there is no checkpoint yet
+
+    def __post_init__(self) -> None:
+        if len(self.lambdas) != self.levels:
+            raise ValueError(f"{len(self.lambdas)} lambdas given for {self.levels} levels")
+        if self.patch % 64:
+            raise ValueError("patch must be a multiple of 64")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def load(cls, path: str | Path, **overrides: object) -> TrainConfig:
+        """Read a JSON config (a missing path gives the defaults), then apply overrides."""
+        values: dict[str, object] = json.loads(Path(path).read_text()) if path else {}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
+        if "lambdas" in values:
+            values["lambdas"] = tuple(values["lambdas"])  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]

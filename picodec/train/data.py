@@ -1,0 +1,51 @@
+"""Training data: every photo of a folder decoded once into memory, served as random crops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+def list_images(folder: str | Path) -> list[Path]:
+    """All image files below ``folder``, sorted for a reproducible order."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"training data folder not found: {root}")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise FileNotFoundError(f"no images in {root}")
+    return files
+
+
+class CropSampler:
+    """Random ``patch``x``patch`` crops with random flips from images held in memory."""
+
+    def __init__(self, folder: str | Path, patch: int, seed: int) -> None:
+        self.images = []
+        for path in list_images(folder):
+            with Image.open(path) as im:
+                array = np.asarray(im.convert("RGB"))
+            if min(array.shape[:2]) >= patch:
+                self.images.append(array)
+        if not self.images:
+            raise ValueError(f"no image in {folder} is at least {patch} px on its short side")
+        self.patch = patch
+        self.rng = np.random.default_rng(seed)
+
+    def batch(self, size: int) -> torch.Tensor:
+        """A float batch [size, 3, patch, patch] in [0, 1]."""
+        crops = []
+        for i in self.rng.integers(len(self.images), size=size):
+            image = self.images[i]
+            top = self.rng.integers(image.shape[0] - self.patch + 1)
+            left = self.rng.integers(image.shape[1] - self.patch + 1)
+            crop = image[top:top + self.patch, left:left + self.patch]
+            if self.rng.random() < 0.5:
+                crop = crop[:, ::-1]
+            crops.append(crop.transpose(2, 0, 1))
+        return torch.from_numpy(np.stack(crops).astype(np.float32) / 255.0)

@@ -1,0 +1,125 @@
+"""Stage-1 training: rate + MSE, one quality level drawn per batch.
+
+    crops ─► model(x, level) ─► loss = bpp + λ[level] · 255² · MSE ─► Adam
+                      │
+                      └─ every ``checkpoint_every`` steps: checkpoint.safetensors (resumable)
+
+Runs on CPU or CUDA; under ``torchrun`` each process trains on its own crops and gradients
+are averaged with DDP (only rank 0 logs and writes checkpoints).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+from picodec.model.config import ModelConfig
+from picodec.model.pico import PicoModel
+from picodec.train.checkpoint import load_checkpoint, save_checkpoint
+from picodec.train.config import TrainConfig
+from picodec.train.data import CropSampler
+
+CHECKPOINT = "checkpoint.safetensors"
+LOG_FIELDS = ["step", "level", "loss", "bpp", "psnr", "lr", "seconds"]
+
+
+def learning_rate(cfg: TrainConfig, step: int) -> float:
+    """Constant, then a cosine fall to ``lr_min`` over the last part of the run."""
+    start = int(cfg.decay_from * cfg.steps)
+    if step < start:
+        return cfg.lr
+    t = (step - start) / max(1, cfg.steps - start)
+    return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * min(t, 1.0)))
+
+
+def _distributed() -> tuple[int, int]:
+    if "WORLD_SIZE" not in os.environ:
+        return 0, 1
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+    dist.init_process_group(backend)
+    return dist.get_rank(), dist.get_world_size()
+
+
+def train(cfg: TrainConfig, progress: bool = True) -> Path:
+    """Run (or resume) training; returns the checkpoint path."""
+    rank, world = _distributed()
+    device = torch.device(cfg.device)
+    if device.type == "cuda" and world > 1:
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed + rank)
+
+    out = Path(cfg.out)
+    ckpt = out / CHECKPOINT
+    model = PicoModel(ModelConfig(levels=cfg.levels)).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    start = 0
+    if ckpt.exists():
+        start = load_checkpoint(ckpt, model, optimizer)
+    elif cfg.init:
+        load_checkpoint(Path(cfg.init), model)
+    net = DistributedDataParallel(model) if world > 1 else model
+
+    sampler = CropSampler(cfg.data, cfg.patch, seed=cfg.seed * 1_000_003 + start * 31 + rank)
+    rng = np.random.default_rng(cfg.seed + start + 7919 * rank)
+    lambdas = torch.tensor(cfg.lambdas)
+    metadata = {"train_config": cfg.to_json(), "model_config": model.config.to_json()}
+
+    writer = None
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(cfg.to_json())
+        log_path = out / "log.csv"
+        new_log = not log_path.exists()
+        log_file = log_path.open("a", newline="")
+        writer = csv.writer(log_file)
+        if new_log:
+            writer.writerow(LOG_FIELDS)
+    bar = None
+    if progress and rank == 0:
+        from tqdm import tqdm
+
+        bar = tqdm(total=cfg.steps, initial=start, dynamic_ncols=True)
+
+    t0 = time.time()
+    for step in range(start, cfg.steps):
+        lr = learning_rate(cfg, step)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        level = int(rng.integers(cfg.levels))
+        x = sampler.batch(cfg.batch).to(device)
+        result = net(x, torch.full((x.shape[0],), level, device=device))
+        pixels = x.shape[-1] * x.shape[-2]
+        bpp = (result["bits_y"] + result["bits_z"]).mean() / pixels
+        mse = torch.mean((result["x_hat"] - x) ** 2)
+        loss = bpp + lambdas[level] * 255**2 * mse
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
+        optimizer.step()
+
+        if rank == 0 and writer is not None:
+            psnr = -10 * math.log10(max(mse.item(), 1e-10))
+            if step % 10 == 0:
+                writer.writerow([step, level, f"{loss.item():.5f}", f"{bpp.item():.5f}",
+                                 f"{psnr:.3f}", f"{lr:.3g}", f"{time.time() - t0:.1f}"])
+                log_file.flush()
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(level=level, bpp=f"{bpp.item():.3f}", psnr=f"{psnr:.2f}")
+            if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
+                save_checkpoint(ckpt, model, optimizer, step + 1, metadata)
+    if bar is not None:
+        bar.close()
+    if world > 1:
+        dist.destroy_process_group()
+    return ckpt

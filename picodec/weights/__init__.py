@@ -1,0 +1,50 @@
+"""The models shipped inside the package: ``<name>.safetensors`` with ``<name>.md`` cards.
+
+A ``.pico`` header names its model by the hash of the weights file, never by name or by
+position in this folder, so renaming or adding models never breaks old files.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from picodec.errors import PicodecError
+from picodec.model.runtime import CodecModel, model_id
+
+FOLDER = Path(__file__).parent
+DEFAULT_MODEL = "mse"
+
+
+def available() -> dict[str, Path]:
+    """Shipped model names and their weights files."""
+    return {p.stem: p for p in sorted(FOLDER.glob("*.safetensors"))}
+
+
+@cache
+def _ids() -> dict[bytes, str]:
+    return {model_id(path): name for name, path in available().items()}
+
+
+def name_of(identifier: bytes) -> str | None:
+    """The shipped model with this id, if any."""
+    return _ids().get(identifier)
+
+
+@cache
+def load(name: str = DEFAULT_MODEL) -> CodecModel:
+    """A shipped model by name (loaded once per process)."""
+    models = available()
+    if name not in models:
+        known = ", ".join(models) or "none"
+        raise PicodecError(f"unknown model '{name}' (shipped models: {known})")
+    return CodecModel(models[name])
+
+
+def load_by_id(identifier: bytes) -> CodecModel:
+    """The shipped model that wrote a file, found from the id in its header."""
+    name = name_of(identifier)
+    if name is None:
+        raise PicodecError(f"this file was made with a model that is not installed "
+                           f"(model id {identifier.hex()})")
+    return load(name)
