@@ -20,6 +20,11 @@ def _randomise(module: torch.nn.Module, seed: int = 0) -> None:
             p.add_(0.2 * torch.randn(p.shape, generator=gen))
 
 
+def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Equal up to float rounding, relative to the tensor's overall magnitude."""
+    return bool((a - b).abs().max() <= 1e-5 * a.abs().max())
+
+
 def test_haar_is_orthogonal_and_its_own_inverse():
     assert torch.allclose(HAAR @ HAAR, torch.eye(4))
 
@@ -29,7 +34,7 @@ def test_haar_resamplers_fold_exactly():
     x = torch.randn(2, 6, 16, 16)
     for layer in (HaarDown(6, 5), HaarUp(6, 5)):
         _randomise(layer)
-        assert torch.allclose(layer(x), layer.fold()(x), atol=1e-5)
+        assert _close(layer(x), layer.fold()(x), atol=1e-5)
 
 
 def test_folded_model_computes_the_same_function():
@@ -45,9 +50,9 @@ def test_folded_model_computes_the_same_function():
             fold(getattr(model, part))
         y2, z2 = model.encode_latents(x, level)
         assert not any(type(m).__name__ == "ConvScale" for m in model.synthesis.modules())
-        assert torch.allclose(y, y2, rtol=1e-4, atol=1e-4) and torch.allclose(z, z2, rtol=1e-4, atol=1e-4)
-        assert torch.allclose(x_hat, model.reconstruct(y, level), rtol=1e-4, atol=1e-4)
-        assert torch.allclose(p, model.context_decoder(z), rtol=1e-4, atol=1e-4)
+        assert _close(y, y2) and _close(z, z2)
+        assert _close(x_hat, model.reconstruct(y, level))
+        assert _close(p, model.context_decoder(z))
 
 
 def test_integer_scale_decoder_matches_its_quantisation_aware_float_form():
