@@ -118,7 +118,10 @@ def unpack_header(data: bytes) -> tuple[Header, list[tuple[int, int]], int]:
         raise PicodecError("corrupt .pico file (header checksum mismatch)")
     entries = [_TILE_ENTRY.unpack_from(data, _HEADER.size + i * _TILE_ENTRY.size)
                for i in range(n_tiles)]
-    return header, entries, table_end + _CRC.size
+    offset = table_end + _CRC.size
+    if len(data) < offset + sum(length for length, _ in entries):
+        raise PicodecError("truncated .pico file (tile data cut short)")
+    return header, entries, offset
 
 
 def unpack(data: bytes) -> tuple[Header, list[bytes]]:
@@ -127,8 +130,6 @@ def unpack(data: bytes) -> tuple[Header, list[bytes]]:
     payloads = []
     for i, (length, crc) in enumerate(entries):
         payload = data[offset:offset + length]
-        if len(payload) != length:
-            raise PicodecError(f"truncated .pico file (tile {i} cut short)")
         if zlib.crc32(payload) != crc:
             raise PicodecError(f"corrupt .pico file (tile {i} checksum mismatch)")
         payloads.append(payload)

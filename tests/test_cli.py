@@ -1,0 +1,85 @@
+"""The picodec command: round trips, and one clear error line for every bad input."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from picodec.cli import main
+from tests.conftest import photo_like
+
+
+@pytest.fixture
+def png(tmp_path):
+    path = tmp_path / "photo.png"
+    Image.fromarray(photo_like(120, 160)).save(path)
+    return path
+
+
+def test_encode_info_decode(tmp_path, png, capsys):
+    pico, out = tmp_path / "a.pico", tmp_path / "a.png"
+    assert main(["encode", str(png), str(pico), "--level", "3"]) == 0
+    assert "bpp" in capsys.readouterr().out
+    assert main(["info", str(pico)]) == 0
+    fields = json.loads(capsys.readouterr().out)
+    assert fields["level"] == 3 and fields["width"] == 160
+    assert main(["decode", str(pico), str(out)]) == 0
+    assert Image.open(out).size == (160, 120)
+    assert oct(os.stat(pico).st_mode & 0o777) != oct(0o600)
+
+
+@pytest.mark.parametrize("ext", [".jpg", ".webp", ".tiff", ".bmp"])
+def test_output_format_follows_the_extension(tmp_path, png, ext):
+    pico = tmp_path / "a.pico"
+    main(["encode", str(png), str(pico)])
+    out = tmp_path / f"a{ext}"
+    assert main(["decode", str(pico), str(out)]) == 0
+    assert Image.open(out).size == (160, 120)
+
+
+def _fails_cleanly(argv, capsys, message):
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("picodec: error:") and message in err[0]
+
+
+def test_errors(tmp_path, png, capsys):
+    pico = tmp_path / "a.pico"
+    main(["encode", str(png), str(pico)])
+    capsys.readouterr()
+    data = pico.read_bytes()
+
+    _fails_cleanly(["encode", str(png), str(pico)], capsys, "exists")
+    _fails_cleanly(["encode", str(png), str(tmp_path / "b.pico"), "--level", "8"], capsys, "level 8")
+    _fails_cleanly(["encode", str(tmp_path / "none.png"), str(tmp_path / "c.pico")], capsys, "no such")
+    (tmp_path / "junk.png").write_bytes(b"\x89PNG garbage")
+    _fails_cleanly(["encode", str(tmp_path / "junk.png"), str(tmp_path / "d.pico")], capsys, "readable")
+    _fails_cleanly(["encode", str(png), str(tmp_path / "e.pico"), "--model", "nope"], capsys, "unknown model")
+
+    for name, bad in [("trunc", data[: len(data) // 2]), ("flip", data[:-1] + bytes([data[-1] ^ 255])),
+                      ("foreign", b"GIF89a" + bytes(100)), ("version", data[:4] + b"\x07" + data[5:])]:
+        (tmp_path / f"{name}.pico").write_bytes(bad)
+        _fails_cleanly(["decode", str(tmp_path / f"{name}.pico"), str(tmp_path / f"{name}.png")],
+                       capsys, "")
+        assert not (tmp_path / f"{name}.png").exists()
+        _fails_cleanly(["info", str(tmp_path / f"{name}.pico")], capsys, "") if name != "flip" else None
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_no_traceback_from_the_real_command(tmp_path):
+    (tmp_path / "x.pico").write_bytes(b"PICO\x01" + bytes(3))
+    result = subprocess.run([sys.executable, "-m", "picodec.cli", "decode", str(tmp_path / "x.pico"),
+                             str(tmp_path / "x.png")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_input_is_never_touched(tmp_path, png):
+    before = png.read_bytes(), png.stat().st_mtime_ns
+    main(["encode", str(png), str(tmp_path / "a.pico")])
+    assert (png.read_bytes(), png.stat().st_mtime_ns) == before
+    assert np.asarray(Image.open(png)).shape == (120, 160, 3)

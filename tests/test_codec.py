@@ -1,0 +1,130 @@
+"""End-to-end coding with the shipped model: sizes, determinism, inputs."""
+
+import hashlib
+import io
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import picodec
+from picodec import codec, container, weights
+from picodec.errors import PicodecError
+from picodec.eval.metrics import psnr
+from picodec.model.runtime import CodecModel
+from tests.conftest import photo_like
+
+
+@pytest.mark.parametrize(("h", "w"), [(1, 1), (7, 300), (64, 64), (333, 517)])
+def test_round_trip_any_size(h, w):
+    image = photo_like(h, w)
+    data = picodec.encode(image, level=7)
+    out = np.asarray(picodec.decode(data))
+    assert out.shape == (h, w, 3)
+    assert container.unpack(data)[0].width == w
+    if h * w > 1000:
+        assert psnr(image, out) > 20
+
+
+def test_multi_tile_image_round_trips_without_seams():
+    image = photo_like(600, 1100, seed=3)
+    data = picodec.encode(image, level=6)
+    header, payloads = container.unpack(data)
+    assert header.tile == 504 and len(payloads) == 6
+    out = np.asarray(picodec.decode(data))
+    assert psnr(image, out) > 20
+
+
+def test_same_image_gives_identical_bytes():
+    image = photo_like(200, 300, seed=1)
+    assert picodec.encode(image, level=3) == picodec.encode(image, level=3)
+
+
+def test_higher_levels_spend_more_bits_for_more_quality():
+    image = photo_like(256, 256, seed=2)
+    sizes, qualities = [], []
+    for level in (0, 4, 7):
+        data = picodec.encode(image, level=level)
+        sizes.append(len(data))
+        qualities.append(psnr(image, np.asarray(picodec.decode(data))))
+    assert sizes == sorted(sizes) and qualities == sorted(qualities)
+
+
+def test_pixels_do_not_depend_on_the_thread_count():
+    data = picodec.encode(photo_like(520, 1030, seed=4), level=4, tile=504)
+    one = np.asarray(codec.decode(data, threads=1))
+    two = np.asarray(codec.decode(data, threads=2))
+    assert np.array_equal(one, two)
+
+
+def test_symbols_and_sigma_are_identical_when_float_parts_run_in_float64(model):
+    data = picodec.encode(photo_like(300, 400, seed=5), level=5)
+    _, payloads = container.unpack(data)
+    model64 = CodecModel(model.path, dtype=torch.float64)
+    h, w = 320, 448
+    for payload in payloads:
+        a, b = model.decode_symbols(payload, h, w), model64.decode_symbols(payload, h, w)
+        assert np.array_equal(a.sigma, b.sigma) and np.array_equal(a.s, b.s)
+    pixels32 = np.asarray(codec.decode(data)).astype(int)
+    pixels64 = np.asarray(codec.decode(data, model=model64)).astype(int)
+    assert np.abs(pixels32 - pixels64).max() <= 2
+
+
+def test_accepts_paths_pil_images_and_arrays(tmp_path):
+    image = photo_like(90, 120)
+    path = tmp_path / "in.png"
+    Image.fromarray(image).save(path)
+    from_array = picodec.encode(image, level=2)
+    assert picodec.encode(Image.fromarray(image), level=2) == from_array
+    assert picodec.encode(str(path), level=2) == from_array
+    assert picodec.encode(path, level=2) == from_array
+
+
+def test_grayscale_comes_back_grayscale():
+    gray = photo_like(80, 100)[..., 0]
+    out = picodec.decode(picodec.encode(Image.fromarray(gray, "L"), level=5))
+    assert out.mode == "L" and out.size == (100, 80)
+
+
+def test_alpha_is_dropped_with_a_warning():
+    rgba = np.dstack([photo_like(50, 60), np.full((50, 60), 128, np.uint8)])
+    with pytest.warns(UserWarning, match="alpha"):
+        data = picodec.encode(Image.fromarray(rgba, "RGBA"), level=5)
+    assert picodec.decode(data).mode == "RGB"
+
+
+def test_16_bit_input_is_converted_with_a_warning():
+    wide = (photo_like(40, 50)[..., 0].astype(np.uint16) * 257)
+    with pytest.warns(UserWarning, match="8 bits"):
+        data = picodec.encode(Image.fromarray(wide), level=5)
+    assert picodec.decode(data).mode == "L"
+
+
+def test_bad_input_raises_picodec_errors():
+    with pytest.raises(PicodecError, match="level"):
+        picodec.encode(photo_like(10, 10), level=99)
+    with pytest.raises(PicodecError, match="zero size"):
+        picodec.encode(np.zeros((0, 5, 3), np.uint8))
+    with pytest.raises(PicodecError, match="readable"):
+        picodec.encode(io.BytesIO(b"not an image"))
+    header, payloads = container.unpack(picodec.encode(photo_like(8, 8)))
+    foreign = container.pack(container.Header(**{**header.__dict__, "model_id": b"\0" * 8}), payloads)
+    with pytest.raises(PicodecError, match="not installed"):
+        picodec.decode(foreign)
+
+
+def test_info_reads_the_header_without_a_network():
+    data = picodec.encode(photo_like(30, 40), level=1)
+    fields = picodec.info(data)
+    assert fields["width"] == 40 and fields["level"] == 1 and fields["model"] == weights.DEFAULT_MODEL
+    assert fields["bpp"] == pytest.approx(8 * len(data) / 1200)
+    assert fields["model_id"] == hashlib.sha256(
+        weights.available()[weights.DEFAULT_MODEL].read_bytes()).hexdigest()[:16]
+
+
+def test_warnings_do_not_leak_for_plain_rgb():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        picodec.decode(picodec.encode(photo_like(20, 20), level=0))
