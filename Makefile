@@ -12,7 +12,8 @@ $(BIN)/picodec: pyproject.toml
 install: $(BIN)/picodec
 
 demo: install
-	$(BIN)/python benchmarks/demo.py
+	$(BIN)/pip install -q -e ".[demo]"
+	$(BIN)/picodec demo
 
 test: install
 	$(BIN)/ruff check picodec tests benchmarks

@@ -3,6 +3,7 @@
     picodec encode IN OUT [--level L] [--model NAME] [--force]
     picodec decode IN OUT [--force]
     picodec info IN
+    picodec demo [IMAGE]
     picodec train [--config CFG.json] [--steps N] …
     picodec export CHECKPOINT OUT --name NAME
 """
@@ -56,6 +57,12 @@ def cmd_info(args: argparse.Namespace) -> None:
     print(json.dumps(codec.info(_read(args.input)), indent=2))
 
 
+def cmd_demo(args: argparse.Namespace) -> None:
+    from picodec.demo import run
+
+    run(args.image, Path(args.out), tuple(args.levels))
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     from picodec.train.config import TrainConfig
     from picodec.train.trainer import train
@@ -107,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="print a .pico header as JSON (no network is loaded)")
     p.add_argument("input")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("demo", help="compress a sample photo at several levels, print size and quality")
+    p.add_argument("image", nargs="?", help="an image of yours (default: scikit-image's astronaut)")
+    p.add_argument("--out", default="demo-output", help="folder for the .pico and decoded files")
+    p.add_argument("--levels", type=int, nargs="+", default=[0, 2, 4, 7])
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("train", help="train a model (stage 1: rate + MSE)")
     p.add_argument("--config", default="", help="JSON file of TrainConfig fields")

@@ -1,4 +1,4 @@
-"""Resumable training checkpoints in safetensors (model, Adam moments, step, configs)."""
+"""Resumable training checkpoints in safetensors (model, Adam moments by name, step, configs)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,11 @@ def save_checkpoint(path: Path, model: nn.Module, optimizer: torch.optim.Optimiz
                     step: int, metadata: dict[str, str]) -> None:
     """Write atomically: a crash mid-write never leaves a broken checkpoint behind."""
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    for i, p in enumerate(params):
+    for name, p in model.named_parameters():
         state = optimizer.state.get(p)
         if state:
-            tensors[f"adam.{i}.exp_avg"] = state["exp_avg"].cpu().contiguous()
-            tensors[f"adam.{i}.exp_avg_sq"] = state["exp_avg_sq"].cpu().contiguous()
+            tensors[f"adam.{name}.exp_avg"] = state["exp_avg"].cpu().contiguous()
+            tensors[f"adam.{name}.exp_avg_sq"] = state["exp_avg_sq"].cpu().contiguous()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     save_file(tensors, str(tmp), metadata={**metadata, "step": str(step)})
@@ -46,11 +45,10 @@ def load_checkpoint(path: Path, model: nn.Module,
     prefix = "model." if any(k.startswith("model.") for k in tensors) else "net."
     model.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
     if optimizer is not None:
-        params = [p for group in optimizer.param_groups for p in group["params"]]
-        for i, p in enumerate(params):
-            if f"adam.{i}.exp_avg" in tensors:
+        for name, p in model.named_parameters():
+            if f"adam.{name}.exp_avg" in tensors:
                 optimizer.state[p] = {
                     "step": torch.tensor(float(step)),
-                    "exp_avg": tensors[f"adam.{i}.exp_avg"].to(p.device),
-                    "exp_avg_sq": tensors[f"adam.{i}.exp_avg_sq"].to(p.device)}
+                    "exp_avg": tensors[f"adam.{name}.exp_avg"].to(p.device),
+                    "exp_avg_sq": tensors[f"adam.{name}.exp_avg_sq"].to(p.device)}
     return step

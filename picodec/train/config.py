@@ -30,6 +30,7 @@ class TrainConfig:
     steps: int = 20000
     lr: float = 3e-4
     lr_min: float = 1e-5
+    level_lr_scale: float = 10.0  # the level-conditioning gains learn this much faster
     decay_from: float = 0.8
     clip_grad: float = 1.0
     checkpoint_every: int = 250

@@ -40,6 +40,16 @@ def learning_rate(cfg: TrainConfig, step: int) -> float:
     return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * min(t, 1.0)))
 
 
+def parameter_groups(model: PicoModel, cfg: TrainConfig) -> list[dict[str, object]]:
+    """The quality-level gains get ``level_lr_scale`` x the learning rate: each is trained
+    only on the batches of its own level, so at the common rate they separate slowly."""
+    level = [p for name, p in model.named_parameters() if "gain" in name or "level_" in name]
+    ids = {id(p) for p in level}
+    rest = [p for p in model.parameters() if id(p) not in ids]
+    return [{"params": rest, "lr_scale": 1.0, "lr": cfg.lr},
+            {"params": level, "lr_scale": cfg.level_lr_scale, "lr": cfg.lr * cfg.level_lr_scale}]
+
+
 def _distributed() -> tuple[int, int]:
     if "WORLD_SIZE" not in os.environ:
         return 0, 1
@@ -61,7 +71,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     out = Path(cfg.out)
     ckpt = out / CHECKPOINT
     model = PicoModel(ModelConfig(levels=cfg.levels)).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    optimizer = torch.optim.Adam(parameter_groups(model, cfg))
     start = 0
     if ckpt.exists():
         start = load_checkpoint(ckpt, model, optimizer)
@@ -94,7 +104,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     for step in range(start, cfg.steps):
         lr = learning_rate(cfg, step)
         for group in optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group["lr_scale"]
         level = int(rng.integers(cfg.levels))
         x = sampler.batch(cfg.batch).to(device)
         result = net(x, torch.full((x.shape[0],), level, device=device))

@@ -1,0 +1,104 @@
+"""Stage-1 training: a few real steps, resume, export to a working codec, and DDP."""
+
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from picodec.cli import main
+from picodec.model.config import ModelConfig
+from picodec.model.pico import PicoModel
+from picodec.model.runtime import CodecModel
+from picodec.train.checkpoint import load_checkpoint
+from picodec.train.config import TrainConfig, geometric
+from picodec.train.trainer import learning_rate, train
+from tests.conftest import photo_like
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("photos")
+    for i in range(3):
+        Image.fromarray(photo_like(96, 120, seed=i)).save(folder / f"{i}.png")
+    Image.fromarray(photo_like(80, 90, seed=9)).save(folder / "sub.jpg")
+    return folder
+
+
+def _config(data_dir, out, steps):
+    return TrainConfig(data=str(data_dir), out=str(out), patch=64, batch=2, steps=steps,
+                       checkpoint_every=2, threads=1)
+
+
+def test_train_resume_and_export(tmp_path, data_dir):
+    out = tmp_path / "run"
+    ckpt = train(_config(data_dir, out, 3), progress=False)
+    model = PicoModel(ModelConfig())
+    assert load_checkpoint(ckpt, model) == 3
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    train(_config(data_dir, out, 5), progress=False)
+    assert load_checkpoint(ckpt, model) == 5
+    assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
+    rows = list(csv.DictReader((out / "log.csv").open()))
+    assert [int(r["step"]) for r in rows] == [0]  # logged every 10 steps
+    assert np.isfinite(float(rows[0]["loss"]))
+
+    weights = tmp_path / "tiny.safetensors"
+    assert main(["export", str(ckpt), str(weights), "--name", "tiny"]) == 0
+    codec = CodecModel(weights)
+    tile = photo_like(64, 128)
+    payload = codec.compress_tile(tile, 2)
+    assert codec.decompress_tile(payload, 64, 128, 2).shape == (64, 128, 3)
+
+
+def test_training_lowers_the_loss_on_one_batch(data_dir):
+    torch.manual_seed(0)
+    model = PicoModel(ModelConfig())
+    x = torch.from_numpy(photo_like(64, 64)).permute(2, 0, 1)[None].float() / 255
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    level = torch.tensor([4])
+    losses = []
+    for _ in range(30):
+        out = model(x, level)
+        loss = (out["bits_y"] + out["bits_z"]).mean() / 4096 + 0.01 * 255**2 * torch.mean(
+            (out["x_hat"] - x) ** 2)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
+
+
+def test_config_validation_and_schedule(tmp_path):
+    with pytest.raises(ValueError, match="lambdas"):
+        TrainConfig(levels=4)
+    with pytest.raises(ValueError, match="multiple of 64"):
+        TrainConfig(patch=100)
+    cfg = TrainConfig(steps=100, decay_from=0.5, lr=1e-3, lr_min=1e-5)
+    assert learning_rate(cfg, 10) == 1e-3 and learning_rate(cfg, 100) == pytest.approx(1e-5)
+    assert learning_rate(cfg, 75) < 1e-3
+    lam = geometric(0.001, 0.1, 8)
+    assert lam[0] == pytest.approx(0.001) and lam[-1] == pytest.approx(0.1)
+    path = tmp_path / "c.json"
+    path.write_text('{"steps": 7, "lambdas": [1, 2, 3, 4, 5, 6, 7, 8]}')
+    assert TrainConfig.load(path).steps == 7
+    path.write_text('{"stepz": 7}')
+    with pytest.raises(ValueError, match="unknown"):
+        TrainConfig.load(path)
+
+
+def test_two_process_ddp_training_on_cpu(tmp_path, data_dir):
+    out = tmp_path / "ddp"
+    script = ("from picodec.train.config import TrainConfig\n"
+              "from picodec.train.trainer import train\n"
+              f"train(TrainConfig(data={str(data_dir)!r}, out={str(out)!r}, patch=64, batch=1, "
+              "steps=2, checkpoint_every=2, threads=1), progress=False)\n")
+    (tmp_path / "run.py").write_text(script)
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
+                             "--master_port=29517", str(tmp_path / "run.py")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert load_checkpoint(out / "checkpoint.safetensors", PicoModel(ModelConfig())) == 2
