@@ -15,6 +15,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -40,11 +41,10 @@ def run_child(mode: str, level: int, threads: int | None, path: str) -> dict[str
         t0 = time.perf_counter()
         data = picodec.encode(image, level=level, threads=threads)
         seconds = time.perf_counter() - t0
-        with open(path, "wb") as f:
-            f.write(data)
+        Path(path).write_bytes(data)
         extra = {"bytes": len(data), "bpp": 8 * len(data) / (WIDTH * HEIGHT)}
     else:
-        data = open(path, "rb").read()
+        data = Path(path).read_bytes()
         t0 = time.perf_counter()
         picodec.codec.decode(data, threads=threads)
         seconds = time.perf_counter() - t0

@@ -130,6 +130,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
                 save_checkpoint(ckpt, model, optimizer, step + 1, metadata)
     if bar is not None:
         bar.close()
+    if writer is not None:
+        log_file.close()
     if world > 1:
         dist.destroy_process_group()
     return ckpt
