@@ -4,7 +4,8 @@
     codec A at its points vs codec B interpolated at A's bpp, per image  (at_equal_rate)
 
 B's quality at A's rate is interpolated piecewise-linearly in log(bpp) over B's own sweep
-of the same image; points outside B's range are left out (never extrapolated).
+of the same image. Below B's lowest rate, B's quality at its lowest rate stands in: an upper
+bound for B, so the comparison can only favour B. Above B's range the point is left out.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _interpolate(bpp: float, rates: np.ndarray, values: np.ndarray) -> float | N
     order = np.argsort(rates)
     rates, values = np.log(rates[order]), values[order]
     x = math.log(bpp)
-    if x < rates[0] or x > rates[-1]:
+    if x > rates[-1]:
         return None
     return float(np.interp(x, rates, values))
 
