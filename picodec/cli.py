@@ -4,6 +4,7 @@
     picodec decode IN OUT [--force]
     picodec info IN
     picodec demo [IMAGE]
+    picodec bench DATA_DIR [--codecs …] --out results.json ; picodec bdrate|plot results.json
     picodec train [--config CFG.json] [--steps N] …
     picodec export CHECKPOINT OUT --name NAME
 """
@@ -63,6 +64,41 @@ def cmd_demo(args: argparse.Namespace) -> None:
     run(args.image, Path(args.out), tuple(args.levels))
 
 
+def cmd_bench(args: argparse.Namespace) -> None:
+    from picodec.eval.bench import bench
+
+    try:
+        results = bench(args.data, args.codecs.split(","), args.out, jobs=args.jobs,
+                        limit=args.limit)
+    except (ValueError, ImportError, FileNotFoundError) as err:
+        raise PicodecError(str(err)) from err
+    print(f"{len(results['records'])} points written to {args.out}")
+
+
+def _results(path: str) -> dict[str, object]:
+    try:
+        return json.loads(_read(path))
+    except json.JSONDecodeError as err:
+        raise PicodecError(f"{path} is not a results file ({err})") from err
+
+
+def cmd_bdrate(args: argparse.Namespace) -> None:
+    from picodec.eval.bdrate import format_table, table
+    from picodec.eval.bench import HIGHER_IS_BETTER
+
+    try:
+        print(format_table(table(_results(args.results), args.anchor, HIGHER_IS_BETTER), args.anchor))
+    except (KeyError, ValueError) as err:
+        raise PicodecError(str(err)) from err
+
+
+def cmd_plot(args: argparse.Namespace) -> None:
+    from picodec.eval.report import write_report
+
+    _results(args.results)
+    print(f"report: {write_report(args.results, args.out)}")
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     from picodec.train.config import TrainConfig
     from picodec.train.trainer import train
@@ -120,6 +156,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="demo-output", help="folder for the .pico and decoded files")
     p.add_argument("--levels", type=int, nargs="+", default=[0, 2, 4, 7])
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="rate-quality sweep of codecs over a folder of images")
+    p.add_argument("data")
+    p.add_argument("--codecs", default="picodec,jpeg,webp,avif,jxl,heic",
+                   help="comma-separated: picodec[-MODEL], jpeg, webp, avif, avif-slow, jxl, heic")
+    p.add_argument("--out", default="results.json")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N images")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("bdrate", help="BD-rate tables from a bench results file")
+    p.add_argument("results")
+    p.add_argument("--anchor", default="avif")
+    p.set_defaults(func=cmd_bdrate)
+
+    p = sub.add_parser("plot", help="RD plots and an HTML report from a bench results file")
+    p.add_argument("results")
+    p.add_argument("--out", default="report")
+    p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("train", help="train a model (stage 1: rate + MSE)")
     p.add_argument("--config", default="", help="JSON file of TrainConfig fields")

@@ -2,40 +2,66 @@
 
 Every codec turns an 8-bit RGB array into bytes at one point of its quality knob and back;
 the rate is always the length of those bytes (container and headers included).
+
+| name      | encoder (package)                  | settings                          |
+|-----------|------------------------------------|-----------------------------------|
+| jpeg      | libjpeg-turbo (Pillow)             | 4:2:0, optimised Huffman off      |
+| webp      | libwebp (Pillow)                   | method 6, 4:2:0 (lossy WebP)      |
+| avif      | libavif + libaom (Pillow)          | speed 6, 4:2:0                    |
+| avif-slow | libavif + libaom (Pillow)          | speed 2, 4:2:0 (best effort)      |
+| jxl       | libjxl (pillow-jxl-plugin)         | effort 7, XYB                     |
+| heic      | libheif + x265 (pillow-heif)       | 4:2:0, x265 preset default        |
+| picodec-* | this package, a shipped model      | the quality level                 |
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-from PIL import Image
+from PIL import Image, features
 
 
 class Codec(Protocol):
     name: str
+    settings: str
     points: tuple[int, ...]  # the quality knob's values swept, low to high rate
 
     def encode(self, rgb: np.ndarray, point: int) -> bytes: ...
     def decode(self, data: bytes) -> np.ndarray: ...
 
 
-@dataclass(frozen=True)
-class PillowJpeg:
-    """libjpeg(-turbo) through Pillow, 4:2:0 chroma subsampling (Pillow's default)."""
+def _decode_with_pillow(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB"))
 
-    name: str = "jpeg"
-    points: tuple[int, ...] = (5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95)
+
+@dataclass(frozen=True)
+class PillowCodec:
+    """Any lossy format Pillow writes, with fixed options and a quality sweep."""
+
+    name: str
+    format: str
+    settings: str
+    points: tuple[int, ...]
+    options: dict[str, object] = field(default_factory=dict)
 
     def encode(self, rgb: np.ndarray, point: int) -> bytes:
         buffer = io.BytesIO()
-        Image.fromarray(rgb).save(buffer, format="JPEG", quality=point, subsampling="4:2:0")
+        Image.fromarray(rgb).save(buffer, format=self.format, quality=point, **self.options)
         return buffer.getvalue()
 
     def decode(self, data: bytes) -> np.ndarray:
-        return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        return _decode_with_pillow(data)
+
+
+def PillowJpeg(points: tuple[int, ...] = (1, 3, 5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95),
+               ) -> PillowCodec:  # noqa: N802 (reads as a codec class)
+    return PillowCodec("jpeg", "JPEG", "libjpeg-turbo via Pillow, 4:2:0", points,
+                       {"subsampling": "4:2:0"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +75,10 @@ class Picodec:
     def name(self) -> str:
         return f"picodec-{self.model}"
 
+    @property
+    def settings(self) -> str:
+        return f"shipped model '{self.model}', levels {self.points[0]}-{self.points[-1]}"
+
     def encode(self, rgb: np.ndarray, point: int) -> bytes:
         import picodec
 
@@ -58,3 +88,46 @@ class Picodec:
         import picodec
 
         return np.asarray(picodec.decode(data).convert("RGB"))
+
+
+def _jxl() -> PillowCodec:
+    import pillow_jxl  # noqa: F401  (registers the JXL format with Pillow)
+
+    return PillowCodec("jxl", "JXL", "libjxl via pillow-jxl-plugin, effort 7",
+                       (1, 5, 15, 30, 50, 70, 85), {"effort": 7})
+
+
+def _heic() -> PillowCodec:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    return PillowCodec("heic", "HEIF", "x265 via pillow-heif, 4:2:0",
+                       (5, 10, 20, 30, 45, 60), {"chroma": 420})
+
+
+def _avif(speed: int) -> PillowCodec:
+    if not features.check("avif"):
+        raise ImportError("this Pillow has no AVIF support")
+    name = "avif" if speed == 6 else "avif-slow"
+    return PillowCodec(name, "AVIF", f"libavif/libaom via Pillow, speed {speed}, 4:2:0",
+                       (5, 15, 25, 40, 55, 65, 75), {"speed": speed, "subsampling": "4:2:0"})
+
+
+FACTORIES: dict[str, Callable[[], Codec]] = {
+    "jpeg": PillowJpeg,
+    "webp": lambda: PillowCodec("webp", "WEBP", "libwebp via Pillow, method 6, 4:2:0",
+                                (0, 5, 15, 30, 50, 70, 85), {"method": 6}),
+    "avif": lambda: _avif(6),
+    "avif-slow": lambda: _avif(2),
+    "jxl": _jxl,
+    "heic": _heic,
+}
+
+
+def get(name: str) -> Codec:
+    """A codec by name: a reference codec above, or ``picodec`` / ``picodec-<model>``."""
+    if name == "picodec" or name.startswith("picodec-"):
+        return Picodec(name.partition("-")[2] or "mse")
+    if name not in FACTORIES:
+        raise ValueError(f"unknown codec '{name}' (known: picodec, {', '.join(FACTORIES)})")
+    return FACTORIES[name]()

@@ -32,29 +32,33 @@ def psnr_y(a: np.ndarray, b: np.ndarray) -> float:
     return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
 
 
-def _window() -> torch.Tensor:
+def _gaussian() -> torch.Tensor:
     x = torch.arange(11, dtype=torch.float64) - 5
     g = torch.exp(-(x**2) / (2 * 1.5**2))
-    g = g / g.sum()
-    return (g[:, None] * g[None, :])[None, None]
+    return g / g.sum()
+
+
+def _blur(t: torch.Tensor) -> torch.Tensor:
+    """The 11x11 Gaussian window as two 1-D passes (valid filtering); channels in batch."""
+    g = _gaussian().to(t)
+    return F.conv2d(F.conv2d(t, g.view(1, 1, 11, 1)), g.view(1, 1, 1, 11))
 
 
 def _ssim_terms(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean SSIM and mean contrast-structure term per channel (valid filtering)."""
-    w = _window().to(x).expand(x.shape[1], 1, 11, 11)
-    mu_x, mu_y = (F.conv2d(t, w, groups=x.shape[1]) for t in (x, y))
-    sxx = F.conv2d(x * x, w, groups=x.shape[1]) - mu_x**2
-    syy = F.conv2d(y * y, w, groups=x.shape[1]) - mu_y**2
-    sxy = F.conv2d(x * y, w, groups=x.shape[1]) - mu_x * mu_y
+    """Mean SSIM and mean contrast-structure term per channel; x, y: [C, 1, H, W]."""
+    mu_x, mu_y = _blur(x), _blur(y)
+    sxx = _blur(x * x) - mu_x**2
+    syy = _blur(y * y) - mu_y**2
+    sxy = _blur(x * y) - mu_x * mu_y
     cs = (2 * sxy + _C2) / (sxx + syy + _C2)
     ssim = (2 * mu_x * mu_y + _C1) / (mu_x**2 + mu_y**2 + _C1) * cs
-    return ssim.mean(dim=(0, 2, 3)), cs.mean(dim=(0, 2, 3))
+    return ssim.mean(dim=(1, 2, 3)), cs.mean(dim=(1, 2, 3))
 
 
 def ms_ssim(a: np.ndarray, b: np.ndarray) -> float:
     """Multi-scale SSIM of two 8-bit RGB images, in [0, 1] (1: identical)."""
-    x = torch.from_numpy(a.astype(np.float64)).permute(2, 0, 1)[None]
-    y = torch.from_numpy(b.astype(np.float64)).permute(2, 0, 1)[None]
+    x = torch.from_numpy(a.astype(np.float64)).permute(2, 0, 1)[:, None]
+    y = torch.from_numpy(b.astype(np.float64)).permute(2, 0, 1)[:, None]
     scales = 1
     while scales < 5 and min(x.shape[-2:]) >= 11 * 2**scales:
         scales += 1
@@ -70,3 +74,39 @@ def ms_ssim(a: np.ndarray, b: np.ndarray) -> float:
             x, y = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
     stacked = torch.stack(factors).clamp_min(0)  # [scales, channels]
     return float(torch.prod(stacked ** weights[:, None], dim=0).mean())
+
+
+def _as_png(rgb: np.ndarray, folder: str, name: str) -> str:
+    from PIL import Image
+
+    path = f"{folder}/{name}.png"
+    Image.fromarray(rgb).save(path)
+    return path
+
+
+def ssimulacra2(a: np.ndarray, b: np.ndarray) -> float:
+    """SSIMULACRA2 (100: identical; ~70 high quality; ~30 low), via the ``ssimulacra2``
+    package (a numpy/scipy port of the libjxl reference). Raises ImportError without it."""
+    import tempfile
+
+    from ssimulacra2 import compute_ssimulacra2
+
+    with tempfile.TemporaryDirectory() as folder:
+        return float(compute_ssimulacra2(_as_png(a, folder, "a"), _as_png(b, folder, "b")))
+
+
+def butteraugli(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Butteraugli max-norm and 3-norm (0: identical; lower is better), from libjxl's
+    ``butteraugli_main`` (Debian: libjxl-devtools). Raises FileNotFoundError without it."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    tool = shutil.which("butteraugli_main")
+    if tool is None:
+        raise FileNotFoundError("butteraugli_main not found (apt install libjxl-devtools)")
+    with tempfile.TemporaryDirectory() as folder:
+        result = subprocess.run([tool, _as_png(a, folder, "a"), _as_png(b, folder, "b")],
+                                capture_output=True, text=True, check=True, timeout=600)
+    lines = result.stdout.split()
+    return float(lines[0]), float(lines[lines.index("3-norm:") + 1])

@@ -1,0 +1,163 @@
+"""``picodec bench``: sweep codecs over a folder of images with real files and metrics.
+
+    (codec, image) tasks ─► worker processes ─► per point: encode ─► bytes ─► decode
+                                                           └► metrics, timing, a crop
+    every finished point is cached as JSON: an interrupted run resumes where it stopped.
+
+Results file (one JSON schema for every tool that reads it):
+    {"version": 1, "data": …, "codecs": {name: {"settings", "points"}}, "metrics": […],
+     "notes": […], "records": [{codec, image, point, bytes, bpp, encode_s, decode_s,
+                                 <metric>: value, …}, …]}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from picodec.eval import codecs
+from picodec.eval.metrics import butteraugli, ms_ssim, psnr, psnr_y, ssimulacra2
+
+RESULTS_VERSION = 1
+CROP = 256
+DEFAULT_CODECS = ("picodec", "jpeg", "webp", "avif", "jxl", "heic")
+HIGHER_IS_BETTER = {"psnr": True, "psnr_y": True, "ms_ssim": True, "ssimulacra2": True,
+                    "butteraugli": False, "butteraugli_p3": False}
+
+
+def available_metrics() -> tuple[list[str], list[str]]:
+    """(metrics this machine can compute, notes on the ones it cannot)."""
+    tiny = np.zeros((16, 16, 3), np.uint8)
+    names, notes = ["psnr", "psnr_y", "ms_ssim"], []
+    try:
+        ssimulacra2(tiny, tiny)
+        names.append("ssimulacra2")
+    except ImportError:
+        notes.append("ssimulacra2 skipped: pip install 'picodec[bench]'")
+    try:
+        butteraugli(tiny, tiny)
+        names += ["butteraugli", "butteraugli_p3"]
+    except (FileNotFoundError, OSError) as err:
+        notes.append(f"butteraugli skipped: {err}")
+    notes.append("LPIPS/DISTS/FID need backbone weights that cannot be downloaded here; "
+                 "not computed")
+    return names, notes
+
+
+def center_crop(rgb: np.ndarray) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    top, left = max(0, (h - CROP) // 2), max(0, (w - CROP) // 2)
+    return rgb[top:top + CROP, left:left + CROP]
+
+
+def _measure(rgb: np.ndarray, decoded: np.ndarray, metrics: list[str]) -> dict[str, float]:
+    values = {"psnr": psnr(rgb, decoded), "psnr_y": psnr_y(rgb, decoded),
+              "ms_ssim": ms_ssim(rgb, decoded)}
+    if "ssimulacra2" in metrics:
+        values["ssimulacra2"] = ssimulacra2(rgb, decoded)
+    if "butteraugli" in metrics:
+        values["butteraugli"], values["butteraugli_p3"] = butteraugli(rgb, decoded)
+    return {k: (v if math.isfinite(v) else 100.0) for k, v in values.items()}
+
+
+SINGLE_THREADED = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                           "MKL_NUM_THREADS")}
+
+
+def _worker_init() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    """Spawned workers whose numerical libraries each use one thread (one job per core):
+    forked workers would inherit multi-threaded pools and fight over the cores. The
+    variables are set in this process's environment, which only its children read."""
+    import multiprocessing
+
+    os.environ.update(SINGLE_THREADED)
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_init)
+
+
+def run_task(codec_name: str, image: str, metrics: list[str], cache: str) -> list[dict[str, object]]:
+    """Sweep one codec over one image, reusing cached points."""
+    codec = codecs.get(codec_name)
+    with Image.open(image) as im:
+        rgb = np.asarray(im.convert("RGB"))
+    folder = Path(cache) / codec_name
+    folder.mkdir(parents=True, exist_ok=True)
+    records = []
+    for point in codec.points:
+        stem = folder / f"{Path(image).stem}-{point}"
+        done = stem.with_suffix(".json")
+        if done.exists():
+            records.append(json.loads(done.read_text()))
+            continue
+        t0 = time.perf_counter()
+        data = codec.encode(rgb, point)
+        t1 = time.perf_counter()
+        decoded = codec.decode(data)
+        t2 = time.perf_counter()
+        record: dict[str, object] = {
+            "codec": codec_name, "image": Path(image).name, "point": point, "bytes": len(data),
+            "bpp": 8 * len(data) / (rgb.shape[0] * rgb.shape[1]),
+            "encode_s": t1 - t0, "decode_s": t2 - t1, **_measure(rgb, decoded, metrics)}
+        Image.fromarray(center_crop(decoded)).save(stem.with_suffix(".png"))
+        tmp = done.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record))
+        os.replace(tmp, done)
+        records.append(record)
+    return records
+
+
+def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: int | None = None,
+          limit: int | None = None, progress: bool = True) -> dict[str, object]:
+    """Run the sweep and write the results file; returns its content."""
+    images = sorted(p for p in Path(data_dir).iterdir()
+                    if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif"))
+    if limit:
+        images = images[:limit]
+    if not images:
+        raise FileNotFoundError(f"no images in {data_dir}")
+    selected = [codecs.get(name) for name in codec_names]  # fail fast on unknown/missing codecs
+    metrics, notes = available_metrics()
+    out = Path(out)
+    cache = out.with_suffix(".cache")
+    (cache / "original").mkdir(parents=True, exist_ok=True)
+    for image in images:
+        with Image.open(image) as im:
+            Image.fromarray(center_crop(np.asarray(im.convert("RGB")))).save(
+                cache / "original" / f"{image.stem}.png")
+
+    tasks = [(c.name, str(i)) for c in selected for i in images]
+    records: list[dict[str, object]] = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(tasks), desc="bench", unit="task")
+    with _pool(jobs or os.cpu_count() or 1) as pool:
+        futures = [pool.submit(run_task, name, image, metrics, str(cache)) for name, image in tasks]
+        for future in as_completed(futures):
+            records.extend(future.result())
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    records.sort(key=lambda r: (str(r["codec"]), str(r["image"]), int(r["point"])))  # type: ignore[call-overload]
+    results = {"version": RESULTS_VERSION, "data": str(data_dir), "images": [i.name for i in images],
+               "codecs": {c.name: {"settings": c.settings, "points": list(c.points)} for c in selected},
+               "metrics": metrics, "notes": notes, "cache": str(cache), "records": records}
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=1))
+    os.replace(tmp, out)
+    return results

@@ -1,0 +1,40 @@
+"""A real bench run (2 images x 2 codecs), then BD-rate and the report from its file."""
+
+import json
+
+from PIL import Image
+
+from picodec.cli import main
+from tests.conftest import photo_like
+
+
+def test_bench_bdrate_plot(tmp_path, capsys):
+    data = tmp_path / "images"
+    data.mkdir()
+    for i in range(2):
+        Image.fromarray(photo_like(128, 192, seed=i)).save(data / f"img{i}.png")
+    out = tmp_path / "results.json"
+    assert main(["bench", str(data), "--codecs", "picodec,jpeg", "--out", str(out), "--jobs", "2"]) == 0
+    results = json.loads(out.read_text())
+    assert set(results["codecs"]) == {"picodec-mse", "jpeg"}
+    assert len(results["records"]) == 2 * (8 + len(results["codecs"]["jpeg"]["points"]))
+    for r in results["records"]:
+        assert r["bytes"] > 0 and r["bpp"] == 8 * r["bytes"] / (128 * 192)
+        assert all(m in r for m in results["metrics"])
+
+    # a second run reuses the cache and gives the same records
+    main(["bench", str(data), "--codecs", "picodec,jpeg", "--out", str(out), "--jobs", "1"])
+    assert json.loads(out.read_text())["records"] == results["records"]
+
+    capsys.readouterr()
+    assert main(["bdrate", str(out), "--anchor", "jpeg"]) == 0
+    assert "picodec-mse" in capsys.readouterr().out
+    assert main(["plot", str(out), "--out", str(tmp_path / "report")]) == 0
+    page = (tmp_path / "report" / "report.html").read_text()
+    assert "rd_psnr.png" in page and (tmp_path / "report" / "rd_psnr.png").stat().st_size > 1000
+
+
+def test_unknown_codec_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "a.png").write_bytes(b"")
+    assert main(["bench", str(tmp_path), "--codecs", "nope", "--out", str(tmp_path / "r.json")]) == 1
+    assert "unknown codec" in capsys.readouterr().err
