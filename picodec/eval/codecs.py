@@ -59,7 +59,7 @@ class PillowCodec:
 
 
 def PillowJpeg(points: tuple[int, ...] = (1, 3, 5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95),
-               ) -> PillowCodec:  # noqa: N802 (reads as a codec class)
+               ) -> PillowCodec:
     return PillowCodec("jpeg", "JPEG", "libjpeg-turbo via Pillow, 4:2:0", points,
                        {"subsampling": "4:2:0"})
 
