@@ -59,11 +59,14 @@ def test_integer_scale_decoder_matches_its_quantisation_aware_float_form():
     torch.manual_seed(1)
     model = PicoModel(SMALL).eval()
     _randomise(model, seed=1)
+    with torch.no_grad():
+        model.level_sigma.weight[2] = torch.linspace(-3, 3, SMALL.latent)
     z = torch.randint(-6, 7, (1, SMALL.hyper, 4, 4)).float()
     with torch.no_grad():
-        reference = model.scale_index_float(z).clamp(0, SMALL.n_scales - 1).round()[0].numpy()
+        reference = model.scale_index_float(z, torch.tensor([2])).clamp(0, SMALL.n_scales - 1)
+        reference = reference.round()[0].numpy()
     net = integer_scale_decoder(model)
-    out = net(z[0].numpy().astype(np.int64))
+    out = net(z[0].numpy().astype(np.int64), 2)
     assert out.dtype == np.int64 and out.shape == reference.shape
     assert all(layer.weight.dtype == np.int8 and layer.bias.dtype == np.int32 for layer in net.layers)
     # fixed-point requantisation may round a step differently from the float emulation
@@ -77,7 +80,7 @@ def test_integer_scale_decoder_output_shape_and_range():
     _randomise(model, seed=2)
     net = integer_scale_decoder(model)
     z = np.random.default_rng(0).integers(-5, 6, (SMALL.hyper, 3, 5))
-    out = net(z)
+    out = net(z, 0)
     assert out.shape == (SMALL.latent, 12, 20)
     assert np.issubdtype(out.dtype, np.integer)
     assert out.min() >= 0 and out.max() <= SMALL.n_scales - 1

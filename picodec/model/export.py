@@ -25,7 +25,8 @@ FORMAT = "picodec-model-1"
 
 
 def integer_scale_decoder(model: PicoModel) -> IntegerNet:
-    return convert(list(model.scale_layers), model.scale_shuffles, model.config.n_scales - 1)
+    return convert(list(model.scale_layers), model.scale_shuffles,
+                   model.level_sigma.weight.detach(), model.config.n_scales - 1)
 
 
 def export(model: PicoModel, path: str | Path, name: str) -> Path:

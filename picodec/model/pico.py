@@ -2,7 +2,7 @@
 
                       ┌────────────── z ─► factorised prior (integer tables)
     x ─► analysis ─┬─►│
-      (level)      │  └► ẑ ─┬─► scale decoder (integer only) ─► σ index ─► y's CDF tables
+      (level)      │  └► ẑ ─┬─► scale decoder (integer only, + level offset) ─► σ index ─► tables
                    │        └─► context decoder (float) ─► p
                    y
                    └─► context model, 4 phases over a 2x2 grid:
@@ -114,6 +114,8 @@ class PicoModel(nn.Module):
             for k in range(len(PHASES))])
         self.level_log_q = nn.Embedding(L, c.latent)
         nn.init.zeros_(self.level_log_q.weight)
+        self.level_sigma = nn.Embedding(L, c.latent)  # σ-index offset per level (integer at run time)
+        nn.init.zeros_(self.level_sigma.weight)
 
     # --- pieces shared by training and coding -------------------------------------------
     @property
@@ -131,14 +133,14 @@ class PicoModel(nn.Module):
         features = self.analysis[:-1](x - 0.5, level)
         return self.analysis[-1](features), self.hyper_analysis(features)
 
-    def scale_index_float(self, z_hat: torch.Tensor) -> torch.Tensor:
-        """The scale decoder in quantisation-aware float form (training only)."""
+    def scale_index_float(self, z_hat: torch.Tensor, level: torch.Tensor) -> torch.Tensor:
+        """The scale decoder in quantisation-aware float form (training only), unclamped."""
         out = z_hat
         for layer, shuffle in zip(self.scale_layers, self.scale_shuffles, strict=True):
             out = layer(out)
             if shuffle:
                 out = F.pixel_shuffle(out, 2)
-        return out
+        return out + round_ste(self.level_sigma(level))[:, :, None, None]
 
     def phase_params(self, k: int, p: torch.Tensor, y_known: torch.Tensor,
                      level: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -160,7 +162,7 @@ class PicoModel(nn.Module):
         y, z = self.encode_latents(x, level)
         bits_z = self.z_prior.bits(z + torch.empty_like(z).uniform_(-0.5, 0.5))
         z_hat = round_ste(z)
-        raw = self.scale_index_float(z_hat)
+        raw = self.scale_index_float(z_hat, level)
         index = raw + (raw.clamp(0, self.config.n_scales - 1) - raw).detach()  # STE clamp
         sigma = self.config.sigma_min * torch.exp(round_ste(index) * self.log_sigma_step)
         p = self.context_decoder(z_hat)

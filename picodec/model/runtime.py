@@ -103,7 +103,7 @@ class CodecModel:
         y, z = self.net.encode_latents(x, lv)
         z_ids = self._z_ids(h, w)
         z_int = self.z_coder.clamp(torch.round(z[0]).numpy().astype(np.int64), z_ids)
-        sigma = self.scale_net(z_int)
+        sigma = self.scale_net(z_int, level)
         p = self.net.context_decoder(torch.from_numpy(z_int)[None].to(self.dtype))
         _, s = self._phases(p, lv, sigma, None, y)
         encoder = new_encoder()
@@ -111,11 +111,11 @@ class CodecModel:
         self.y_coder.encode(encoder, s, sigma)
         return finish(encoder)
 
-    def decode_symbols(self, payload: bytes, h: int, w: int) -> TileSymbols:
+    def decode_symbols(self, payload: bytes, h: int, w: int, level: int) -> TileSymbols:
         """Entropy-decode every symbol of a tile; no float arithmetic is involved."""
         decoder = new_decoder(payload)
         z = self.z_coder.decode(decoder, self._z_ids(h, w))
-        sigma = self.scale_net(z)
+        sigma = self.scale_net(z, level)
         if sigma.shape != (self.config.latent, h // LATENT_STRIDE, w // LATENT_STRIDE):
             raise ValueError("scale decoder output has the wrong shape")
         return TileSymbols(z, sigma, self.y_coder.decode(decoder, sigma))
@@ -123,7 +123,7 @@ class CodecModel:
     @torch.no_grad()
     def decompress_tile(self, payload: bytes, h: int, w: int, level: int) -> np.ndarray:
         """payload -> uint8 [h, w, 3]."""
-        symbols = self.decode_symbols(payload, h, w)
+        symbols = self.decode_symbols(payload, h, w, level)
         lv = torch.tensor([level])
         p = self.net.context_decoder(torch.from_numpy(symbols.z)[None].to(self.dtype))
         y_hat, _ = self._phases(p, lv, symbols.sigma, symbols.s, None)

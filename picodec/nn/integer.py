@@ -9,9 +9,9 @@ Inference (``IntegerNet``, numpy int64, no float anywhere):
 
     x:int ─► Σ w:int8 · x + b:int32 ─► (acc · M + 2^(S-1)) >> S ─► clamp ─► next layer
 
-M is the fixed-point form of (input step · weight step / next input step). The last layer
-clamps to [0, n_scales) and *is* the σ index that selects an integer CDF table, so the
-entropy coder never sees a float decision. Encoder and decoder both run this integer net:
+M is the fixed-point form of (input step · weight step / next input step). The last layer's
+output plus an integer offset per quality level, clamped to [0, n_scales), *is* the σ index
+that selects an integer CDF table, so the entropy coder never sees a float decision. Encoder and decoder both run this integer net:
 that is what makes a file decode identically on every machine.
 """
 
@@ -99,20 +99,24 @@ class IntConv:
 
 
 class IntegerNet:
-    """A chain of ``IntConv`` layers: integer symbols in, integer indices out."""
+    """A chain of ``IntConv`` layers, then an integer offset per quality level and channel:
+    integer symbols in, integer indices in [0, out_max] out."""
 
-    def __init__(self, layers: list[IntConv]) -> None:
+    def __init__(self, layers: list[IntConv], level_offset: np.ndarray, out_max: int) -> None:
         self.layers = layers
+        self.level_offset = level_offset.astype(np.int64)  # [levels, channels]
+        self.out_max = out_max
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def __call__(self, x: np.ndarray, level: int) -> np.ndarray:
         out = x.astype(np.int64)
         for layer in self.layers:
             out = layer(out)
-        return out
+        return np.clip(out + self.level_offset[level][:, None, None], 0, self.out_max)
 
     def state(self, prefix: str) -> dict[str, np.ndarray]:
         """The integer tensors, for saving beside the float weights."""
-        tensors = {}
+        tensors = {f"{prefix}.level_offset": self.level_offset,
+                   f"{prefix}.out_max": np.array([self.out_max], dtype=np.int64)}
         for i, layer in enumerate(self.layers):
             tensors[f"{prefix}.{i}.weight"] = layer.weight
             tensors[f"{prefix}.{i}.bias"] = layer.bias
@@ -130,18 +134,19 @@ class IntegerNet:
             layers.append(IntConv(tensors[f"{prefix}.{i}.weight"], tensors[f"{prefix}.{i}.bias"],
                                   tensors[f"{prefix}.{i}.multiplier"], lo, hi, bool(shuffle)))
             i += 1
-        return cls(layers)
+        return cls(layers, tensors[f"{prefix}.level_offset"], int(tensors[f"{prefix}.out_max"][0]))
 
 
 def _fixed_point(ratio: torch.Tensor) -> np.ndarray:
     return torch.round(ratio.double() * (1 << SHIFT)).long().numpy()
 
 
-def convert(layers: list[QConv], shuffles: list[bool], out_max: int) -> IntegerNet:
-    """Turn a trained chain of QConv layers into an ``IntegerNet``.
+def convert(layers: list[QConv], shuffles: list[bool], level_offset: torch.Tensor,
+            out_max: int) -> IntegerNet:
+    """Turn a trained chain of QConv layers (and per-level offsets) into an ``IntegerNet``.
 
     Hidden layers end in ReLU and feed the next layer's 8-bit input; the last layer's
-    output (in units of 1) is clamped to [0, out_max].
+    output (in units of 1) plus the rounded level offset is clamped to [0, out_max].
     """
     converted = []
     with torch.no_grad():
@@ -156,6 +161,7 @@ def convert(layers: list[QConv], shuffles: list[bool], out_max: int) -> IntegerN
                 weight=w_int.to(torch.int8).numpy(),
                 bias=b_int.to(torch.int32).numpy(),
                 multiplier=_fixed_point(w_step * in_step / out_step),
-                lo=0, hi=out_max if last else layers[i + 1].input_range[1],
+                lo=-(1 << 20) if last else 0, hi=(1 << 20) if last else layers[i + 1].input_range[1],
                 shuffle=shuffle))
-    return IntegerNet(converted)
+        offset = torch.round(level_offset).long().numpy()
+    return IntegerNet(converted, offset, out_max)
