@@ -11,8 +11,9 @@ Inference (``IntegerNet``, numpy int64, no float anywhere):
 
 M is the fixed-point form of (input step · weight step / next input step). The last layer's
 output plus an integer offset per quality level, clamped to [0, n_scales), *is* the σ index
-that selects an integer CDF table, so the entropy coder never sees a float decision. Encoder and decoder both run this integer net:
-that is what makes a file decode identically on every machine.
+that selects an integer CDF table, so the entropy coder never sees a float decision.
+Encoder and decoder both run this integer net: that is what makes a file decode
+identically on every machine.
 """
 
 from __future__ import annotations
