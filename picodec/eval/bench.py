@@ -23,13 +23,16 @@ import numpy as np
 from PIL import Image
 
 from picodec.eval import codecs
+from picodec.eval.artifacts import seam_error, text_mae, text_mask
 from picodec.eval.metrics import butteraugli, ms_ssim, psnr, psnr_y, ssimulacra2
 
 RESULTS_VERSION = 1
 CROP = 256
 DEFAULT_CODECS = ("picodec", "jpeg", "webp", "avif", "jxl", "heic")
 HIGHER_IS_BETTER = {"psnr": True, "psnr_y": True, "ms_ssim": True, "ssimulacra2": True,
-                    "butteraugli": False, "butteraugli_p3": False}
+                    "butteraugli": False, "butteraugli_p3": False, "text_mae": False,
+                    "seam_error": False}
+SEAM_TILE = 256  # seams are measured on this grid (picodec@256 has its seams there)
 
 
 def available_metrics() -> tuple[list[str], list[str]]:
@@ -46,6 +49,15 @@ def available_metrics() -> tuple[list[str], list[str]]:
         names += ["butteraugli", "butteraugli_p3"]
     except (FileNotFoundError, OSError) as err:
         notes.append(f"butteraugli skipped: {err}")
+    try:
+        text_mask(tiny)
+        names.append("text_mae")
+    except ImportError:
+        notes.append("text_mae skipped: pip install rapidocr-onnxruntime (PP-OCRv4 detector)")
+    names.append("seam_error")
+    notes.append(f"seam_error: low-frequency error step across a {SEAM_TILE}-px grid "
+                 f"(picodec@{SEAM_TILE} has its tile seams there; other codecs show their "
+                 "background level)")
     notes.append("LPIPS/DISTS/FID need backbone weights that cannot be downloaded here; "
                  "not computed")
     return names, notes
@@ -57,14 +69,18 @@ def center_crop(rgb: np.ndarray) -> np.ndarray:
     return rgb[top:top + CROP, left:left + CROP]
 
 
-def _measure(rgb: np.ndarray, decoded: np.ndarray, metrics: list[str]) -> dict[str, float]:
-    values = {"psnr": psnr(rgb, decoded), "psnr_y": psnr_y(rgb, decoded),
-              "ms_ssim": ms_ssim(rgb, decoded)}
+def _measure(rgb: np.ndarray, decoded: np.ndarray, metrics: list[str],
+             mask: np.ndarray | None) -> dict[str, float]:
+    values: dict[str, float | None] = {"psnr": psnr(rgb, decoded), "psnr_y": psnr_y(rgb, decoded),
+                                       "ms_ssim": ms_ssim(rgb, decoded),
+                                       "seam_error": seam_error(rgb, decoded, SEAM_TILE)}
     if "ssimulacra2" in metrics:
         values["ssimulacra2"] = ssimulacra2(rgb, decoded)
     if "butteraugli" in metrics:
         values["butteraugli"], values["butteraugli_p3"] = butteraugli(rgb, decoded)
-    return {k: (v if math.isfinite(v) else 100.0) for k, v in values.items()}
+    if mask is not None:
+        values["text_mae"] = text_mae(rgb, decoded, mask)
+    return {k: (v if math.isfinite(v) else 100.0) for k, v in values.items() if v is not None}
 
 
 SINGLE_THREADED = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -93,6 +109,8 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str) -> lis
     codec = codecs.get(codec_name)
     with Image.open(image) as im:
         rgb = np.asarray(im.convert("RGB"))
+    mask_path = Path(cache) / "text" / f"{Path(image).stem}.png"
+    mask = np.asarray(Image.open(mask_path)) > 0 if mask_path.exists() else None
     folder = Path(cache) / codec_name
     folder.mkdir(parents=True, exist_ok=True)
     records = []
@@ -110,7 +128,7 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str) -> lis
         record: dict[str, object] = {
             "codec": codec_name, "image": Path(image).name, "point": point, "bytes": len(data),
             "bpp": 8 * len(data) / (rgb.shape[0] * rgb.shape[1]),
-            "encode_s": t1 - t0, "decode_s": t2 - t1, **_measure(rgb, decoded, metrics)}
+            "encode_s": t1 - t0, "decode_s": t2 - t1, **_measure(rgb, decoded, metrics, mask)}
         Image.fromarray(center_crop(decoded)).save(stem.with_suffix(".png"))
         tmp = done.with_suffix(".tmp")
         tmp.write_text(json.dumps(record))
@@ -132,11 +150,17 @@ def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: i
     metrics, notes = available_metrics()
     out = Path(out)
     cache = out.with_suffix(".cache")
-    (cache / "original").mkdir(parents=True, exist_ok=True)
+    for sub in ("original", "text"):
+        (cache / sub).mkdir(parents=True, exist_ok=True)
     for image in images:
         with Image.open(image) as im:
-            Image.fromarray(center_crop(np.asarray(im.convert("RGB")))).save(
-                cache / "original" / f"{image.stem}.png")
+            rgb = np.asarray(im.convert("RGB"))
+        Image.fromarray(center_crop(rgb)).save(cache / "original" / f"{image.stem}.png")
+        mask_path = cache / "text" / f"{image.stem}.png"
+        if "text_mae" in metrics and not mask_path.exists():
+            mask = text_mask(rgb)
+            if mask.any():
+                Image.fromarray(mask.astype(np.uint8) * 255).save(mask_path)
 
     tasks = [(c.name, str(i)) for c in selected for i in images]
     records: list[dict[str, object]] = []

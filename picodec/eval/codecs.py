@@ -66,23 +66,29 @@ def PillowJpeg(points: tuple[int, ...] = (1, 3, 5, 10, 15, 20, 30, 40, 50, 60, 7
 
 @dataclass(frozen=True)
 class Picodec:
-    """picodec with one of its shipped models; the knob is the quality level."""
+    """picodec with one of its shipped models; the knob is the quality level.
+
+    ``tile`` forces a tile size (default: the encoder's choice), e.g. to put seams into
+    small images when measuring tiling artefacts.
+    """
 
     model: str = "mse"
     points: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 7)
+    tile: int | None = None
 
     @property
     def name(self) -> str:
-        return f"picodec-{self.model}"
+        return f"picodec-{self.model}" + (f"@{self.tile}" if self.tile else "")
 
     @property
     def settings(self) -> str:
-        return f"shipped model '{self.model}', levels {self.points[0]}-{self.points[-1]}"
+        tiles = f"tile {self.tile}" if self.tile else "default tiling"
+        return f"shipped model '{self.model}', levels {self.points[0]}-{self.points[-1]}, {tiles}"
 
     def encode(self, rgb: np.ndarray, point: int) -> bytes:
         import picodec
 
-        return picodec.encode(rgb, level=point, model=self.model)
+        return picodec.encode(rgb, level=point, model=self.model, tile=self.tile)
 
     def decode(self, data: bytes) -> np.ndarray:
         import picodec
@@ -125,9 +131,10 @@ FACTORIES: dict[str, Callable[[], Codec]] = {
 
 
 def get(name: str) -> Codec:
-    """A codec by name: a reference codec above, or ``picodec`` / ``picodec-<model>``."""
-    if name == "picodec" or name.startswith("picodec-"):
-        return Picodec(name.partition("-")[2] or "mse")
+    """A codec by name: a reference codec above, or ``picodec[-MODEL][@TILE]``."""
+    if name == "picodec" or name.startswith(("picodec-", "picodec@")):
+        spec, _, tile = name.partition("@")
+        return Picodec(spec.partition("-")[2] or "mse", tile=int(tile) if tile else None)
     if name not in FACTORIES:
         raise ValueError(f"unknown codec '{name}' (known: picodec, {', '.join(FACTORIES)})")
     return FACTORIES[name]()
