@@ -69,7 +69,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
 
     try:
         results = bench(args.data, args.codecs.split(","), args.out, jobs=args.jobs,
-                        limit=args.limit)
+                        limit=args.limit, cache=args.cache)
     except (ValueError, ImportError, FileNotFoundError) as err:
         raise PicodecError(str(err)) from err
     print(f"{len(results['records'])} points written to {args.out}")
@@ -164,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="results.json")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images")
+    p.add_argument("--cache", default=None, help="folder of finished points (default: OUT.cache)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("bdrate", help="BD-rate tables from a bench results file")

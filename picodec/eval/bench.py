@@ -138,8 +138,12 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str) -> lis
 
 
 def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: int | None = None,
-          limit: int | None = None, progress: bool = True) -> dict[str, object]:
-    """Run the sweep and write the results file; returns its content."""
+          limit: int | None = None, progress: bool = True,
+          cache: str | Path | None = None) -> dict[str, object]:
+    """Run the sweep and write the results file; returns its content.
+
+    Finished points are kept in ``cache`` (default: beside ``out``, ``<out>.cache``).
+    """
     images = sorted(p for p in Path(data_dir).iterdir()
                     if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif"))
     if limit:
@@ -149,7 +153,7 @@ def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: i
     selected = [codecs.get(name) for name in codec_names]  # fail fast on unknown/missing codecs
     metrics, notes = available_metrics()
     out = Path(out)
-    cache = out.with_suffix(".cache")
+    cache = Path(cache) if cache else out.with_suffix(".cache")
     for sub in ("original", "text"):
         (cache / sub).mkdir(parents=True, exist_ok=True)
     for image in images:
