@@ -1,6 +1,7 @@
 """Kodak rate–quality of a shipped picodec model against JPEG (Pillow, 4:2:0), real files.
 
     python benchmarks/kodak_vs_jpeg.py [--model mse] [--data ../shared/data/kodak]
+    python benchmarks/kodak_vs_jpeg.py --results docs/results/kodak.json   # from a bench run
 
 Prints, per quality level, picodec's mean bpp, PSNR and MS-SSIM, and JPEG's at the same
 bpp (interpolated per image over a quality sweep), and writes the records and the table to
@@ -24,13 +25,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="mse")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "kodak"))
     parser.add_argument("--out", default=str(ROOT / "docs" / "results"))
+    parser.add_argument("--results", help="a `picodec bench` results file with both codecs")
     args = parser.parse_args(argv)
 
-    images = sorted(Path(args.data).glob("*.png"))
-    if not images:
-        raise SystemExit(f"no images in {args.data}")
-    ours = sweep(Picodec(args.model), images)
-    jpeg = sweep(PillowJpeg(), images)
+    if args.results:
+        records = json.loads(Path(args.results).read_text())["records"]
+        ours = [r for r in records if r["codec"] == f"picodec-{args.model}"]
+        jpeg = [r for r in records if r["codec"] == "jpeg"]
+    else:
+        images = sorted(Path(args.data).glob("*.png"))
+        if not images:
+            raise SystemExit(f"no images in {args.data}")
+        ours = sweep(Picodec(args.model), images)
+        jpeg = sweep(PillowJpeg(), images)
     psnr_table = at_equal_rate(ours, jpeg, "psnr")
     ssim_table = at_equal_rate(ours, jpeg, "ms_ssim")
 
