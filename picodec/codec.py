@@ -10,7 +10,9 @@ torch single-threaded): the pixels do not depend on the number of threads.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -25,7 +27,11 @@ def _workers(n_tiles: int, threads: int | None) -> int:
     return max(1, min(n_tiles, threads or os.cpu_count() or 1))
 
 
-def _map_tiles(function, items: list, threads: int | None) -> list:  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _map_tiles(function: Callable[[T], R], items: list[T], threads: int | None) -> list[R]:
     """Run ``function`` over tiles: ``threads`` workers, torch single-threaded inside each."""
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
