@@ -16,6 +16,7 @@ import platform
 from pathlib import Path
 
 from picodec import weights
+from picodec.train.checkpoint import read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,12 +28,13 @@ def main() -> None:
     parser.add_argument("--kodak", required=True)
     parser.add_argument("--speed", required=True)
     parser.add_argument("--hardware", default=f"{platform.machine()} CPU, 2 cores (no GPU)")
+    parser.add_argument("--history", default="", help="what happened during training, if anything")
     args = parser.parse_args()
 
     run = Path(args.run)
     config = json.loads((run / "config.json").read_text())
     log = list(csv.DictReader((run / "log.csv").open()))
-    steps = max(int(r["step"]) for r in log) + 1
+    steps = int(read_metadata(run / "checkpoint.safetensors")["step"])
     # the log restarts its clock at each resume: add up the last time of every segment
     hours, previous = 0.0, 0.0
     for r in log:
@@ -69,7 +71,7 @@ def main() -> None:
 - **Training**: {steps} steps of batch {config['batch']} random {config['patch']}x{config['patch']}
   crops, Adam lr {config['lr']:g} (cosine to {config['lr_min']:g} over the last
   {100 * (1 - config['decay_from']):.0f} %), on {args.hardware}, about {hours:.1f} h.
-- **Status**: undertrained (CPU only). Training continues from these weights
+{f"- **History**: {args.history}" + chr(10) if args.history else ""}- **Status**: undertrained (CPU only). Training continues from these weights
   (`picodec train --init picodec/weights/{args.model}.safetensors`).
 
 ## Kodak (24 images), against JPEG at equal bpp

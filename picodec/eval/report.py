@@ -19,6 +19,7 @@ from picodec.eval.bench import HIGHER_IS_BETTER
 
 ANCHORS = ("avif", "jpeg", "webp", "jxl")
 TARGET_BPP = (0.1, 0.25, 0.5, 1.0)
+VIEWER_IMAGES = 3  # crops of the first few images only: the report stays small enough to commit
 
 
 def plot_curves(results: dict[str, object], out: Path) -> list[Path]:
@@ -83,7 +84,7 @@ def write_report(results_path: str | Path, out: str | Path) -> Path:
 
     cache = Path(results["cache"])
     viewer: dict[str, dict[str, list[dict[str, object]]]] = {}
-    for image in results["images"]:
+    for image in results["images"][:VIEWER_IMAGES]:
         stem = Path(image).stem
         original = cache / "original" / f"{stem}.png"
         if not original.exists():
