@@ -54,6 +54,7 @@ def main() -> None:
         rows.append(f"| {level} | {row['bpp']:.3f} | {row['ours']:.2f} | {row['anchor']:.2f} | "
                     f"{ssim['ours']:.4f} | {ssim['anchor']:.4f} | {verdict} |")
     cost = speed["model"]
+    history = f"- **History**: {args.history}\n" if args.history else ""
     card = f"""# picodec model card: `{args.model}`
 
 - **Weights**: `picodec/weights/{args.model}.safetensors`, model id `{model.id.hex()}`
@@ -71,7 +72,7 @@ def main() -> None:
 - **Training**: {steps} steps of batch {config['batch']} random {config['patch']}x{config['patch']}
   crops, Adam lr {config['lr']:g} (cosine to {config['lr_min']:g} over the last
   {100 * (1 - config['decay_from']):.0f} %), on {args.hardware}, about {hours:.1f} h.
-{f"- **History**: {args.history}" + chr(10) if args.history else ""}- **Status**: undertrained (CPU only). Training continues from these weights
+{history}- **Status**: undertrained (CPU only). Training continues from these weights
   (`picodec train --init picodec/weights/{args.model}.safetensors`).
 
 ## Kodak (24 images), against JPEG at equal bpp
