@@ -33,6 +33,7 @@ HIGHER_IS_BETTER = {"psnr": True, "psnr_y": True, "ms_ssim": True, "ssimulacra2"
                     "butteraugli": False, "butteraugli_p3": False, "text_mae": False,
                     "seam_error": False}
 SEAM_TILE = 256  # seams are measured on this grid (picodec@256 has its seams there)
+PER_IMAGE_METRICS = {"text_mae", "seam_error"}  # recorded only where text / seams exist
 
 
 def available_metrics() -> tuple[list[str], list[str]]:
