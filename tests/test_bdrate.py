@@ -38,8 +38,9 @@ def test_hand_computed_linear_case():
     assert pct == pytest.approx(0.0, abs=1e-9)
 
 
-def test_no_overlap_is_nan():
+def test_no_overlap_or_no_data_is_nan():
     assert math.isnan(bd_rate(RATES, QUALITY, RATES, [q + 20 for q in QUALITY])[0])
+    assert math.isnan(bd_rate(RATES, QUALITY, [], [])[0])
 
 
 def test_lower_is_better_metrics_and_the_table():

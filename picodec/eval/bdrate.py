@@ -23,6 +23,8 @@ from scipy.interpolate import PchipInterpolator
 def _curve(rates: Sequence[float], quality: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """Sorted by quality, duplicates of quality dropped (PCHIP needs strictly increasing x)."""
     q, r = np.asarray(quality, dtype=float), np.asarray(rates, dtype=float)
+    if q.size == 0:
+        return q, r
     order = np.argsort(q, kind="stable")
     q, r = q[order], r[order]
     keep = np.concatenate([[True], np.diff(q) > 0])
@@ -35,8 +37,10 @@ def bd_rate(anchor_rates: Sequence[float], anchor_quality: Sequence[float],
     """(BD-rate in percent, q_lo, q_hi); NaN when the curves do not overlap."""
     qa, la = _curve(anchor_rates, anchor_quality)
     qt, lt = _curve(test_rates, test_quality)
+    if len(qa) < 2 or len(qt) < 2:
+        return math.nan, math.nan, math.nan
     lo, hi = max(qa[0], qt[0]), min(qa[-1], qt[-1])
-    if len(qa) < 2 or len(qt) < 2 or not lo < hi:
+    if not lo < hi:
         return math.nan, lo, hi
     area_a = PchipInterpolator(qa, la).integrate(lo, hi)
     area_t = PchipInterpolator(qt, lt).integrate(lo, hi)
