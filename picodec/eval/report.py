@@ -24,6 +24,7 @@ VIEWER_IMAGES = 3  # crops of the first few images only: the report stays small 
 
 def plot_curves(results: dict[str, object], out: Path) -> list[Path]:
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -35,6 +36,10 @@ def plot_curves(results: dict[str, object], out: Path) -> list[Path]:
             ax.plot(rates, values, marker="o", markersize=3,
                     linewidth=2.2 if codec.startswith("picodec") else 1.2, label=codec)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ticks = [t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 4) if t <= max(
+            float(r["bpp"]) for r in results["records"]) * 1.5]  # type: ignore[index, union-attr]
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
         ax.set_xlabel("bits per pixel (real files, log scale)")
         ax.set_ylabel(metric + ("" if HIGHER_IS_BETTER.get(metric, True) else " (lower is better)"))
         ax.set_title(f"{metric} on {Path(str(results['data'])).name}")
