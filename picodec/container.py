@@ -76,9 +76,12 @@ class Header:
         return fields
 
 
-def _check(field: Field, value: object) -> None:
-    if field.lo is not None and not field.lo <= int(value) <= int(field.hi):  # type: ignore[arg-type]
-        raise PicodecError(f"header field {field.name}={value} outside [{field.lo}, {field.hi}]")
+def _check_ranges(values: dict[str, object]) -> None:
+    """Every numeric header field must lie in its declared range."""
+    for field in HEADER_FIELDS:
+        value = values[field.name]
+        if field.lo is not None and not field.lo <= int(value) <= int(field.hi):  # type: ignore[arg-type, call-overload]
+            raise PicodecError(f"header field {field.name}={value} outside [{field.lo}, {field.hi}]")
 
 
 def pack(header: Header, payloads: list[bytes]) -> bytes:
@@ -87,8 +90,7 @@ def pack(header: Header, payloads: list[bytes]) -> bytes:
     if len(payloads) != rows * cols:
         raise PicodecError(f"{len(payloads)} payloads for a {rows}x{cols} tile grid")
     values = {**asdict(header), "magic": MAGIC}
-    for field in HEADER_FIELDS:
-        _check(field, values[field.name]) if field.code[-1] != "s" else None
+    _check_ranges(values)
     head = _HEADER.pack(*(values[f.name] for f in HEADER_FIELDS))
     head += b"".join(_TILE_ENTRY.pack(len(p), zlib.crc32(p)) for p in payloads)
     return head + _CRC.pack(zlib.crc32(head)) + b"".join(payloads)
@@ -104,9 +106,7 @@ def unpack_header(data: bytes) -> tuple[Header, list[tuple[int, int]], int]:
     if values["version"] != FORMAT_VERSION:
         raise PicodecError(f"unsupported .pico format version {values['version']} "
                            f"(this picodec reads version {FORMAT_VERSION})")
-    for field in HEADER_FIELDS:
-        if field.code[-1] != "s":
-            _check(field, values[field.name])
+    _check_ranges(values)
     del values["magic"]
     header = Header(**values)
     n_tiles = header.grid[0] * header.grid[1]
