@@ -106,7 +106,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     try:
         cfg = TrainConfig.load(args.config, data=args.data, out=args.out, steps=args.steps,
                                batch=args.batch, patch=args.patch, device=args.device,
-                               init=args.init)
+                               init=args.init, stage=args.stage)
     except (ValueError, TypeError, OSError) as err:
         raise PicodecError(f"bad training config: {err}") from err
     print(f"checkpoint: {train(cfg)}")
@@ -177,8 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="report")
     p.set_defaults(func=cmd_plot)
 
-    p = sub.add_parser("train", help="train a model (stage 1: rate + MSE)")
+    p = sub.add_parser("train", help="train a model (stage 1: rate + MSE; stage 2: perceptual)")
     p.add_argument("--config", default="", help="JSON file of TrainConfig fields")
+    p.add_argument("--stage", choices=["mse", "perceptual"],
+                   help="perceptual: fine-tune a stage-1 model (give it with --init)")
     p.add_argument("--data")
     p.add_argument("--out")
     p.add_argument("--steps", type=int)

@@ -15,7 +15,6 @@ import torch
 import torch.nn.functional as F
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
-_C1, _C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -39,41 +38,49 @@ def _gaussian() -> torch.Tensor:
 
 
 def _blur(t: torch.Tensor) -> torch.Tensor:
-    """The 11x11 Gaussian window as two 1-D passes (valid filtering); channels in batch."""
+    """The 11x11 Gaussian window as two 1-D passes (valid filtering), per channel."""
+    n, c, h, w = t.shape
     g = _gaussian().to(t)
-    return F.conv2d(F.conv2d(t, g.view(1, 1, 11, 1)), g.view(1, 1, 1, 11))
+    flat = t.reshape(n * c, 1, h, w)
+    return F.conv2d(F.conv2d(flat, g.view(1, 1, 11, 1)), g.view(1, 1, 1, 11)).view(n, c, h - 10, w - 10)
 
 
-def _ssim_terms(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean SSIM and mean contrast-structure term per channel; x, y: [C, 1, H, W]."""
+def _ssim_terms(x: torch.Tensor, y: torch.Tensor, peak: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean SSIM and mean contrast-structure term per image and channel: [N, C] each."""
+    c1, c2 = (0.01 * peak) ** 2, (0.03 * peak) ** 2
     mu_x, mu_y = _blur(x), _blur(y)
     sxx = _blur(x * x) - mu_x**2
     syy = _blur(y * y) - mu_y**2
     sxy = _blur(x * y) - mu_x * mu_y
-    cs = (2 * sxy + _C2) / (sxx + syy + _C2)
-    ssim = (2 * mu_x * mu_y + _C1) / (mu_x**2 + mu_y**2 + _C1) * cs
-    return ssim.mean(dim=(1, 2, 3)), cs.mean(dim=(1, 2, 3))
+    cs = (2 * sxy + c2) / (sxx + syy + c2)
+    ssim = (2 * mu_x * mu_y + c1) / (mu_x**2 + mu_y**2 + c1) * cs
+    return ssim.mean(dim=(2, 3)), cs.mean(dim=(2, 3))
+
+
+def ms_ssim_torch(x: torch.Tensor, y: torch.Tensor, peak: float = 1.0) -> torch.Tensor:
+    """Differentiable multi-scale SSIM of [N, C, H, W] tensors with values in [0, peak]:
+    one value per image, averaged over channels (1: identical)."""
+    if min(x.shape[-2:]) < 11:
+        raise ValueError("MS-SSIM needs images of at least 11x11 pixels")
+    scales = 1
+    while scales < 5 and min(x.shape[-2:]) >= 11 * 2**scales:
+        scales += 1
+    weights = torch.tensor(MS_SSIM_WEIGHTS[:scales], dtype=x.dtype, device=x.device)
+    weights = weights / weights.sum()
+    factors = []
+    for i in range(scales):
+        ssim, cs = _ssim_terms(x, y, peak)
+        factors.append(ssim if i == scales - 1 else cs)
+        if i < scales - 1:
+            x, y = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
+    stacked = torch.stack(factors).clamp_min(1e-6)  # [scales, N, C]
+    return torch.prod(stacked ** weights[:, None, None], dim=0).mean(dim=1)
 
 
 def ms_ssim(a: np.ndarray, b: np.ndarray) -> float:
     """Multi-scale SSIM of two 8-bit RGB images, in [0, 1] (1: identical)."""
-    x = torch.from_numpy(a.astype(np.float64)).permute(2, 0, 1)[:, None]
-    y = torch.from_numpy(b.astype(np.float64)).permute(2, 0, 1)[:, None]
-    scales = 1
-    while scales < 5 and min(x.shape[-2:]) >= 11 * 2**scales:
-        scales += 1
-    if min(x.shape[-2:]) < 11:
-        raise ValueError("MS-SSIM needs images of at least 11x11 pixels")
-    weights = torch.tensor(MS_SSIM_WEIGHTS[:scales], dtype=torch.float64)
-    weights = weights / weights.sum()
-    factors = []
-    for i in range(scales):
-        ssim, cs = _ssim_terms(x, y)
-        factors.append(ssim if i == scales - 1 else cs)
-        if i < scales - 1:
-            x, y = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
-    stacked = torch.stack(factors).clamp_min(0)  # [scales, channels]
-    return float(torch.prod(stacked ** weights[:, None], dim=0).mean())
+    x, y = (torch.from_numpy(v.astype(np.float64)).permute(2, 0, 1)[None] for v in (a, b))
+    return float(ms_ssim_torch(x, y, peak=255.0)[0])
 
 
 def _as_png(rgb: np.ndarray, folder: str, name: str) -> str:

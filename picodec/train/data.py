@@ -26,26 +26,41 @@ class CropSampler:
     """Random ``patch``x``patch`` crops with random flips from images held in memory."""
 
     def __init__(self, folder: str | Path, patch: int, seed: int) -> None:
-        self.images = []
+        self.paths: list[Path] = []
+        self.images: list[np.ndarray] = []
         for path in list_images(folder):
             with Image.open(path) as im:
                 array = np.asarray(im.convert("RGB"))
             if min(array.shape[:2]) >= patch:
+                self.paths.append(path)
                 self.images.append(array)
         if not self.images:
             raise ValueError(f"no image in {folder} is at least {patch} px on its short side")
         self.patch = patch
         self.rng = np.random.default_rng(seed)
 
-    def batch(self, size: int) -> torch.Tensor:
-        """A float batch [size, 3, patch, patch] in [0, 1]."""
-        crops = []
+    def boxes(self, size: int) -> list[tuple[int, int, int, bool]]:
+        """``size`` random crops as (image index, top, left, mirrored)."""
+        out = []
         for i in self.rng.integers(len(self.images), size=size):
             image = self.images[i]
-            top = self.rng.integers(image.shape[0] - self.patch + 1)
-            left = self.rng.integers(image.shape[1] - self.patch + 1)
-            crop = image[top:top + self.patch, left:left + self.patch]
-            if self.rng.random() < 0.5:
-                crop = crop[:, ::-1]
-            crops.append(crop.transpose(2, 0, 1))
-        return torch.from_numpy(np.stack(crops).astype(np.float32) / 255.0)
+            top = int(self.rng.integers(image.shape[0] - self.patch + 1))
+            left = int(self.rng.integers(image.shape[1] - self.patch + 1))
+            out.append((int(i), top, left, bool(self.rng.random() < 0.5)))
+        return out
+
+    def cut(self, array: np.ndarray, box: tuple[int, int, int, bool]) -> np.ndarray:
+        """The crop ``box`` of ``array`` (an image or a mask of the same size)."""
+        _, top, left, mirrored = box
+        crop = array[top:top + self.patch, left:left + self.patch]
+        return crop[:, ::-1] if mirrored else crop
+
+    def batch(self, size: int) -> torch.Tensor:
+        """A float batch [size, 3, patch, patch] in [0, 1]."""
+        crops = [self.cut(self.images[box[0]], box).transpose(2, 0, 1) for box in self.boxes(size)]
+        return to_tensor(crops)
+
+
+def to_tensor(crops: list[np.ndarray]) -> torch.Tensor:
+    """uint8 [3, H, W] arrays -> a float batch in [0, 1]."""
+    return torch.from_numpy(np.stack(crops).astype(np.float32) / 255.0)

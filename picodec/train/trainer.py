@@ -1,8 +1,11 @@
-"""Stage-1 training: rate + MSE, one quality level drawn per batch.
+"""Training: one quality level drawn per batch, the loss from the stage's objective.
 
-    crops ─► model(x, level) ─► loss = bpp + λ[level] · 255² · MSE ─► Adam
+    crops ─► objective.loss(model, level) ─► Adam ─► (stage 2: a discriminator step)
                       │
                       └─ every ``checkpoint_every`` steps: checkpoint.safetensors (resumable)
+
+Stage 1 ("mse"): loss = bpp + λ[level] · 255² · MSE on random crops.
+Stage 2 ("perceptual"): see train.perceptual.
 
 Runs on CPU or CUDA; under ``torchrun`` each process trains on its own crops and gradients
 are averaged with DDP (only rank 0 logs and writes checkpoints).
@@ -26,9 +29,11 @@ from picodec.model.pico import PicoModel
 from picodec.train.checkpoint import load_checkpoint, save_checkpoint
 from picodec.train.config import TrainConfig
 from picodec.train.data import CropSampler
+from picodec.train.perceptual import PerceptualObjective
 
 CHECKPOINT = "checkpoint.safetensors"
 LOG_FIELDS = ["step", "level", "loss", "bpp", "psnr", "lr", "seconds"]
+PERCEPTUAL_LOG_FIELDS = ["ms_ssim", "tiling", "text", "gan", "d_loss"]
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
@@ -58,6 +63,35 @@ def _distributed() -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 
+def _cell(value: object) -> str:
+    return f"{value:.5g}" if isinstance(value, float) else str(value)
+
+
+class MseObjective:
+    """Stage 1: rate + MSE on random crops."""
+
+    def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
+        self.cfg, self.device = cfg, device
+        self.sampler = CropSampler(cfg.data, cfg.patch, seed=cfg.seed)
+
+    def reseed(self, seed: int) -> None:
+        self.sampler.rng = np.random.default_rng(seed)
+
+    def loss(self, net: torch.nn.Module, level: int, lam: float, step: int
+             ) -> tuple[torch.Tensor, dict[str, float]]:
+        x = self.sampler.batch(self.cfg.batch).to(self.device)
+        result = net(x, torch.full((x.shape[0],), level, device=self.device))
+        bpp = (result["bits_y"] + result["bits_z"]).mean() / (x.shape[-1] * x.shape[-2])
+        mse = torch.mean((result["x_hat"] - x) ** 2)
+        return bpp + lam * 255**2 * mse, {"bpp": bpp.item(), "mse": mse.item()}
+
+    def discriminator_step(self) -> float:
+        return 0.0
+
+    def save(self, step: int, metadata: dict[str, str]) -> None:
+        """Stage 1 has nothing besides the model to keep."""
+
+
 def train(cfg: TrainConfig, progress: bool = True) -> Path:
     """Run (or resume) training; returns the checkpoint path."""
     rank, world = _distributed()
@@ -78,13 +112,21 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     elif cfg.init:
         load_checkpoint(Path(cfg.init), model)
     net = DistributedDataParallel(model) if world > 1 else model
+    if cfg.compile:
+        net = torch.compile(net)
 
-    sampler = CropSampler(cfg.data, cfg.patch, seed=cfg.seed * 1_000_003 + start * 31 + rank)
+    perceptual = cfg.stage == "perceptual"
+    objective: MseObjective | PerceptualObjective
+    if perceptual:
+        objective = PerceptualObjective(cfg, device, out, progress and rank == 0, world)
+    else:
+        objective = MseObjective(cfg, device)
+    objective.reseed(cfg.seed * 1_000_003 + start * 31 + rank)
     rng = np.random.default_rng(cfg.seed + start + 7919 * rank)
-    lambdas = torch.tensor(cfg.lambdas)
     metadata = {"train_config": cfg.to_json(), "model_config": model.config.to_json()}
 
     writer = None
+    fields = LOG_FIELDS + (PERCEPTUAL_LOG_FIELDS if perceptual else [])
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text(cfg.to_json())
@@ -93,7 +135,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         log_file = log_path.open("a", newline="")
         writer = csv.writer(log_file)
         if new_log:
-            writer.writerow(LOG_FIELDS)
+            writer.writerow(fields)
     bar = None
     if progress and rank == 0:
         from tqdm import tqdm
@@ -106,28 +148,26 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         for group in optimizer.param_groups:
             group["lr"] = lr * group["lr_scale"]
         level = int(rng.integers(cfg.levels))
-        x = sampler.batch(cfg.batch).to(device)
-        result = net(x, torch.full((x.shape[0],), level, device=device))
-        pixels = x.shape[-1] * x.shape[-2]
-        bpp = (result["bits_y"] + result["bits_z"]).mean() / pixels
-        mse = torch.mean((result["x_hat"] - x) ** 2)
-        loss = bpp + lambdas[level] * 255**2 * mse
+        loss, logs = objective.loss(net, level, cfg.lambdas[level], step)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
         optimizer.step()
+        logs.update(loss=loss.item(), d_loss=objective.discriminator_step(),
+                    psnr=-10 * math.log10(max(logs["mse"], 1e-10)))
 
         if rank == 0 and writer is not None:
-            psnr = -10 * math.log10(max(mse.item(), 1e-10))
             if step % 10 == 0:
-                writer.writerow([step, level, f"{loss.item():.5f}", f"{bpp.item():.5f}",
-                                 f"{psnr:.3f}", f"{lr:.3g}", f"{time.time() - t0:.1f}"])
+                row = {**logs, "step": step, "level": level, "lr": f"{lr:.3g}",
+                       "seconds": f"{time.time() - t0:.1f}"}
+                writer.writerow([_cell(row.get(f, "")) for f in fields])
                 log_file.flush()
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(level=level, bpp=f"{bpp.item():.3f}", psnr=f"{psnr:.2f}")
+                bar.set_postfix(level=level, bpp=f"{logs['bpp']:.3f}", psnr=f"{logs['psnr']:.2f}")
             if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
                 save_checkpoint(ckpt, model, optimizer, step + 1, metadata)
+                objective.save(step + 1, metadata)
     if bar is not None:
         bar.close()
     if writer is not None:
