@@ -69,7 +69,8 @@ def cmd_bench(args: argparse.Namespace) -> None:
 
     try:
         results = bench(args.data, args.codecs.split(","), args.out, jobs=args.jobs,
-                        limit=args.limit, cache=args.cache)
+                        limit=args.limit, cache=args.cache,
+                        lpips_weights=tuple(args.lpips) if args.lpips else None)
     except (ValueError, ImportError, FileNotFoundError) as err:
         raise PicodecError(str(err)) from err
     print(f"{len(results['records'])} points written to {args.out}")
@@ -160,11 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="rate-quality sweep of codecs over a folder of images")
     p.add_argument("data")
     p.add_argument("--codecs", default="picodec,jpeg,webp,avif,jxl,heic",
-                   help="comma-separated: picodec[-MODEL], jpeg, webp, avif, avif-slow, jxl, heic")
+                   help="comma-separated: picodec[-MODEL], jpeg, jpegli, webp, avif, avif-slow, jxl, "
+                        "heic")
     p.add_argument("--out", default="results.json")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images")
     p.add_argument("--cache", default=None, help="folder of finished points (default: OUT.cache)")
+    p.add_argument("--lpips", nargs=2, metavar=("BACKBONE", "LINEAR"),
+                   help="add LPIPS: torchvision AlexNet weights and LPIPS v0.1 alex.pth")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("bdrate", help="BD-rate tables from a bench results file")

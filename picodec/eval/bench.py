@@ -24,19 +24,19 @@ from PIL import Image
 
 from picodec.eval import codecs
 from picodec.eval.artifacts import seam_error, text_mae, text_mask
-from picodec.eval.metrics import butteraugli, ms_ssim, psnr, psnr_y, ssimulacra2
+from picodec.eval.metrics import butteraugli, flip, lpips, ms_ssim, psnr, psnr_y, ssimulacra2
 
 RESULTS_VERSION = 1
 CROP = 256
 DEFAULT_CODECS = ("picodec", "jpeg", "webp", "avif", "jxl", "heic")
 HIGHER_IS_BETTER = {"psnr": True, "psnr_y": True, "ms_ssim": True, "ssimulacra2": True,
-                    "butteraugli": False, "butteraugli_p3": False, "text_mae": False,
-                    "seam_error": False}
+                    "butteraugli": False, "butteraugli_p3": False, "flip": False, "lpips": False,
+                    "text_mae": False, "seam_error": False}
 SEAM_TILE = 256  # seams are measured on this grid (picodec@256 has its seams there)
 PER_IMAGE_METRICS = {"text_mae", "seam_error"}  # recorded only where text / seams exist
 
 
-def available_metrics() -> tuple[list[str], list[str]]:
+def available_metrics(lpips_weights: tuple[str, str] | None = None) -> tuple[list[str], list[str]]:
     """(metrics this machine can compute, notes on the ones it cannot)."""
     tiny = np.zeros((16, 16, 3), np.uint8)
     names, notes = ["psnr", "psnr_y", "ms_ssim"], []
@@ -45,6 +45,11 @@ def available_metrics() -> tuple[list[str], list[str]]:
         names.append("ssimulacra2")
     except ImportError:
         notes.append("ssimulacra2 skipped: pip install 'picodec[bench]'")
+    try:
+        flip(tiny, tiny)
+        names.append("flip")
+    except ImportError:
+        notes.append("FLIP skipped: pip install flip-evaluator")
     try:
         butteraugli(tiny, tiny)
         names += ["butteraugli", "butteraugli_p3"]
@@ -59,8 +64,14 @@ def available_metrics() -> tuple[list[str], list[str]]:
     notes.append(f"seam_error: low-frequency error step across a {SEAM_TILE}-px grid "
                  f"(picodec@{SEAM_TILE} has its tile seams there; other codecs show their "
                  "background level)")
-    notes.append("LPIPS/DISTS/FID need backbone weights that cannot be downloaded here; "
-                 "not computed")
+    if lpips_weights:
+        small = np.zeros((64, 64, 3), np.uint8)  # AlexNet's smallest comfortable input
+        lpips(small, small, lpips_weights)  # bad weight files fail here, before any work
+        names.append("lpips")
+    else:
+        notes.append("LPIPS not computed: its AlexNet weights cannot be downloaded here; "
+                     "give your own with --lpips BACKBONE LINEAR")
+    notes.append("DISTS/FID need backbone weights that cannot be downloaded here; not computed")
     return names, notes
 
 
@@ -71,12 +82,16 @@ def center_crop(rgb: np.ndarray) -> np.ndarray:
 
 
 def _measure(rgb: np.ndarray, decoded: np.ndarray, metrics: list[str],
-             mask: np.ndarray | None) -> dict[str, float]:
+             mask: np.ndarray | None, lpips_weights: tuple[str, str] | None) -> dict[str, float]:
     values: dict[str, float | None] = {"psnr": psnr(rgb, decoded), "psnr_y": psnr_y(rgb, decoded),
                                        "ms_ssim": ms_ssim(rgb, decoded),
                                        "seam_error": seam_error(rgb, decoded, SEAM_TILE)}
     if "ssimulacra2" in metrics:
         values["ssimulacra2"] = ssimulacra2(rgb, decoded)
+    if "flip" in metrics:
+        values["flip"] = flip(rgb, decoded)
+    if lpips_weights:
+        values["lpips"] = lpips(rgb, decoded, lpips_weights)
     if "butteraugli" in metrics:
         values["butteraugli"], values["butteraugli_p3"] = butteraugli(rgb, decoded)
     if mask is not None:
@@ -105,8 +120,9 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
                                initializer=_worker_init)
 
 
-def run_task(codec_name: str, image: str, metrics: list[str], cache: str) -> list[dict[str, object]]:
-    """Sweep one codec over one image, reusing cached points."""
+def run_task(codec_name: str, image: str, metrics: list[str], cache: str,
+             lpips_weights: tuple[str, str] | None = None) -> list[dict[str, object]]:
+    """Sweep one codec over one image, reusing cached points that have every metric asked for."""
     codec = codecs.get(codec_name)
     with Image.open(image) as im:
         rgb = np.asarray(im.convert("RGB"))
@@ -119,8 +135,10 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str) -> lis
         stem = folder / f"{Path(image).stem}-{point}"
         done = stem.with_suffix(".json")
         if done.exists():
-            records.append(json.loads(done.read_text()))
-            continue
+            cached = json.loads(done.read_text())
+            if set(metrics) - PER_IMAGE_METRICS <= set(cached):
+                records.append(cached)
+                continue
         t0 = time.perf_counter()
         data = codec.encode(rgb, point)
         t1 = time.perf_counter()
@@ -129,7 +147,7 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str) -> lis
         record: dict[str, object] = {
             "codec": codec_name, "image": Path(image).name, "point": point, "bytes": len(data),
             "bpp": 8 * len(data) / (rgb.shape[0] * rgb.shape[1]),
-            "encode_s": t1 - t0, "decode_s": t2 - t1, **_measure(rgb, decoded, metrics, mask)}
+            "encode_s": t1 - t0, "decode_s": t2 - t1, **_measure(rgb, decoded, metrics, mask, lpips_weights)}
         Image.fromarray(center_crop(decoded)).save(stem.with_suffix(".png"))
         tmp = done.with_suffix(".tmp")
         tmp.write_text(json.dumps(record))
@@ -140,10 +158,12 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str) -> lis
 
 def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: int | None = None,
           limit: int | None = None, progress: bool = True,
-          cache: str | Path | None = None) -> dict[str, object]:
+          cache: str | Path | None = None,
+          lpips_weights: tuple[str, str] | None = None) -> dict[str, object]:
     """Run the sweep and write the results file; returns its content.
 
     Finished points are kept in ``cache`` (default: beside ``out``, ``<out>.cache``).
+    ``lpips_weights`` (AlexNet backbone, LPIPS linear heads) adds the LPIPS metric.
     """
     images = sorted(p for p in Path(data_dir).iterdir()
                     if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif"))
@@ -152,7 +172,7 @@ def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: i
     if not images:
         raise FileNotFoundError(f"no images in {data_dir}")
     selected = [codecs.get(name) for name in codec_names]  # fail fast on unknown/missing codecs
-    metrics, notes = available_metrics()
+    metrics, notes = available_metrics(lpips_weights)
     out = Path(out)
     cache = Path(cache) if cache else out.with_suffix(".cache")
     for sub in ("original", "text"):
@@ -175,7 +195,8 @@ def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: i
 
         bar = tqdm(total=len(tasks), desc="bench", unit="task")
     with _pool(jobs or os.cpu_count() or 1) as pool:
-        futures = [pool.submit(run_task, name, image, metrics, str(cache)) for name, image in tasks]
+        futures = [pool.submit(run_task, name, image, metrics, str(cache), lpips_weights)
+                   for name, image in tasks]
         for future in as_completed(futures):
             records.extend(future.result())
             if bar is not None:

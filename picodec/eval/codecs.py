@@ -9,6 +9,7 @@ the rate is always the length of those bytes (container and headers included).
 | webp      | libwebp (Pillow)                   | method 6, 4:2:0 (lossy WebP)      |
 | avif      | libavif + libaom (Pillow)          | speed 6, 4:2:0                    |
 | avif-slow | libavif + libaom (Pillow)          | speed 2, 4:2:0 (best effort)      |
+| jpegli    | jpegli (pyjpegli), libjpeg decoder | 4:2:0 (its default), an extra JPEG anchor |
 | jxl       | libjxl (pillow-jxl-plugin)         | effort 7, XYB                     |
 | heic      | libheif + x265 (pillow-heif)       | 4:2:0, x265 preset default        |
 | picodec-* | this package, a shipped model      | the quality level                 |
@@ -95,6 +96,30 @@ class Picodec:
         return np.asarray(picodec.decode(data).convert("RGB"))
 
 
+@dataclass(frozen=True)
+class Jpegli:
+    """Google's jpegli JPEG encoder (pyjpegli); the files are plain JPEGs, decoded by Pillow."""
+
+    name: str = "jpegli"
+    settings: str = "jpegli via pyjpegli, 4:2:0 (its default), decoded with libjpeg-turbo"
+    points: tuple[int, ...] = (1, 5, 15, 30, 50, 70, 80)
+
+    def encode(self, rgb: np.ndarray, point: int) -> bytes:
+        import pyjpegli
+
+        rgb = np.ascontiguousarray(rgb)
+        return pyjpegli.encode(rgb.tobytes(), rgb.shape[1], rgb.shape[0], point)
+
+    def decode(self, data: bytes) -> np.ndarray:
+        return _decode_with_pillow(data)
+
+
+def _jpegli() -> Jpegli:
+    import pyjpegli  # noqa: F401  (fail early when the package is missing)
+
+    return Jpegli()
+
+
 def _jxl() -> PillowCodec:
     import pillow_jxl  # noqa: F401  (registers the JXL format with Pillow)
 
@@ -124,6 +149,7 @@ FACTORIES: dict[str, Callable[[], Codec]] = {
                                 (0, 5, 15, 30, 50, 70, 85), {"method": 6}),
     "avif": lambda: _avif(6),
     "avif-slow": lambda: _avif(2),
+    "jpegli": _jpegli,
     "jxl": _jxl,
     "heic": _heic,
 }

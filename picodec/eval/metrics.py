@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
 import torch
@@ -100,6 +101,29 @@ def ssimulacra2(a: np.ndarray, b: np.ndarray) -> float:
 
     with tempfile.TemporaryDirectory() as folder:
         return float(compute_ssimulacra2(_as_png(a, folder, "a"), _as_png(b, folder, "b")))
+
+
+def flip(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean FLIP error (NVIDIA's LDR-FLIP, 67 pixels per degree; 0: identical, lower is
+    better), via the ``flip-evaluator`` package. Raises ImportError without it."""
+    import flip_evaluator
+
+    ref, test = (v.astype(np.float32) / 255 for v in (a, b))
+    return float(flip_evaluator.evaluate(ref, test, "LDR", applyMagma=False)[1])
+
+
+@cache
+def _lpips_model(backbone: str, linear: str):  # type: ignore[no-untyped-def]
+    from picodec.eval.lpips import LPIPS
+
+    return LPIPS.from_files(backbone, linear)
+
+
+def lpips(a: np.ndarray, b: np.ndarray, weights: tuple[str, str]) -> float:
+    """LPIPS (AlexNet) with the user's (backbone, linear) weight files; see eval.lpips."""
+    x, y = (torch.from_numpy(v).permute(2, 0, 1)[None].float() / 255 for v in (a, b))
+    with torch.no_grad():
+        return float(_lpips_model(*weights)(x, y)[0])
 
 
 def butteraugli(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

@@ -55,6 +55,9 @@ class TrainConfig:
     gan_warmup: int = 500  # steps over which the GAN weight ramps from 0 to w_gan
     d_lr: float = 1e-4
     text_fraction: float = 0.3  # share of crops that get painted text
+    w_lpips: float = 0.0  # LPIPS needs weights picodec cannot ship (see eval.lpips):
+    lpips_backbone: str = ""  # torchvision AlexNet weights
+    lpips_linear: str = ""  # LPIPS v0.1 linear heads (alex.pth)
     mask_cache: str = "runs/text-masks"  # detector masks of the training images
 
     def __post_init__(self) -> None:
@@ -62,6 +65,8 @@ class TrainConfig:
             raise ValueError(f"stage must be one of {', '.join(STAGES)}, not '{self.stage}'")
         if len(self.lambdas) != self.levels:
             raise ValueError(f"{len(self.lambdas)} lambdas given for {self.levels} levels")
+        if self.w_lpips > 0 and not (self.lpips_backbone and self.lpips_linear):
+            raise ValueError("w_lpips needs lpips_backbone and lpips_linear weight files")
         if self.patch % 64:
             raise ValueError("patch must be a multiple of 64")
 

@@ -7,7 +7,8 @@
     model(tiles, level) ─► 4 decoded tiles ─► crop + stitch ─► x̂ (S x S, with real seams)
          │
     loss = bpp + λ_l · 255² · (MSE + w_msssim (1−MS-SSIM) + w_tiling tiling(x̂, x)
-                              + w_text text_L1(x̂, x, mask) + ramp · w_gan GAN(x̂ | mask))
+                              + w_text text_L1(x̂, x, mask) + ramp · w_gan GAN(x̂ | mask)
+                              [+ w_lpips LPIPS, given its weights])
     then one discriminator step on (x, x̂) at the same level.
 
 The crop spans a real tile seam, so the TilingArtifactLoss sees what the codec's tiling
@@ -23,6 +24,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from picodec.eval.lpips import LPIPS
 from picodec.tiling import MARGIN, Tile, grid
 from picodec.train import losses
 from picodec.train.checkpoint import load_checkpoint, save_checkpoint
@@ -102,6 +104,9 @@ class PerceptualObjective:
         if self.path.exists():
             load_checkpoint(self.path, self.disc, self.d_opt)
         self.d_net = DistributedDataParallel(self.disc) if world > 1 else self.disc
+        self.lpips = None
+        if cfg.w_lpips > 0:
+            self.lpips = LPIPS.from_files(cfg.lpips_backbone, cfg.lpips_linear).to(device)
         self.device = device
 
     def reseed(self, seed: int) -> None:
@@ -124,6 +129,9 @@ class PerceptualObjective:
                  "tiling": losses.tiling_artifact_loss(x_hat, x),
                  "text": losses.text_fidelity_loss(x_hat, x, mask)}
         weights = {"mse": 1.0, "ms_ssim": cfg.w_msssim, "tiling": cfg.w_tiling, "text": cfg.w_text}
+        if self.lpips is not None:
+            terms["lpips"] = self.lpips(x_hat, x).mean()
+            weights["lpips"] = cfg.w_lpips
         ramp = min(1.0, step / cfg.gan_warmup) if cfg.gan_warmup else 1.0
         if cfg.w_gan > 0:
             self.disc.requires_grad_(False)

@@ -33,7 +33,7 @@ from picodec.train.perceptual import PerceptualObjective
 
 CHECKPOINT = "checkpoint.safetensors"
 LOG_FIELDS = ["step", "level", "loss", "bpp", "psnr", "lr", "seconds"]
-PERCEPTUAL_LOG_FIELDS = ["ms_ssim", "tiling", "text", "gan", "d_loss"]
+PERCEPTUAL_LOG_FIELDS = ["ms_ssim", "tiling", "text", "gan", "d_loss", "lpips"]
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
