@@ -154,7 +154,7 @@ class PerceptualObjective:
         self.d_opt.zero_grad(set_to_none=True)
         d_loss.backward()
         self.d_opt.step()
-        return float(d_loss)
+        return d_loss.item()
 
     def save(self, step: int, metadata: dict[str, str]) -> None:
         save_checkpoint(self.path, self.disc, self.d_opt, step, metadata)
