@@ -45,11 +45,12 @@ class TextPainter:
         words = ("".join(r.choice(list(GLYPHS), size=int(r.integers(1, 10)))) for _ in range(count))
         return " ".join(words)
 
-    def paint(self, crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(crop with text, bool mask [H, W] of the text lines)."""
+    def paint(self, crop: np.ndarray, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(crop with text, bool mask [H, W] of the text lines); ``size`` in pixels, random
+        (8–28) when not given."""
         r = self.rng
         h, w = crop.shape[:2]
-        size = int(r.integers(8, 29))
+        size = size or int(r.integers(8, 29))
         font = self._font(size)
         lines = int(r.integers(1, 6))
         x0, y0 = int(r.integers(0, w // 2)), int(r.integers(0, h // 2))
