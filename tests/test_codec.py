@@ -124,6 +124,22 @@ def test_info_reads_the_header_without_a_network():
         weights.available()[weights.DEFAULT_MODEL].read_bytes()).hexdigest()[:16]
 
 
+def test_models_of_your_own_are_found_on_picodec_model_path(tmp_path, monkeypatch):
+    from safetensors.torch import load_file, save_file
+
+    from picodec.train.checkpoint import read_metadata
+
+    shipped = weights.available()[weights.DEFAULT_MODEL]
+    mine = tmp_path / "mine.safetensors"  # same tensors, another file: another model id
+    save_file(load_file(str(shipped)), str(mine), {**read_metadata(shipped), "name": "mine"})
+    monkeypatch.setenv("PICODEC_MODEL_PATH", str(tmp_path))
+    for cached in (weights._ids, weights.load):
+        monkeypatch.setattr(weights, cached.__name__, cached.__wrapped__)
+    data = picodec.encode(photo_like(24, 24), level=2, model="mine")
+    assert picodec.info(data)["model"] == "mine"
+    assert picodec.decode(data).size == (24, 24)
+
+
 def test_warnings_do_not_leak_for_plain_rgb():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)

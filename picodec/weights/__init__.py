@@ -2,10 +2,15 @@
 
 A ``.pico`` header names its model by the hash of the weights file, never by name or by
 position in this folder, so renaming or adding models never breaks old files.
+
+Models of your own (``picodec export``) are found too when their folder is listed in the
+PICODEC_MODEL_PATH environment variable (folders separated by ``os.pathsep``); a shipped
+model's name wins over theirs.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -17,8 +22,12 @@ DEFAULT_MODEL = "mse"
 
 
 def available() -> dict[str, Path]:
-    """Shipped model names and their weights files."""
-    return {p.stem: p for p in sorted(FOLDER.glob("*.safetensors"))}
+    """Model names and their weights files: shipped ones, then PICODEC_MODEL_PATH's."""
+    extra = [Path(f) for f in os.environ.get("PICODEC_MODEL_PATH", "").split(os.pathsep) if f]
+    models: dict[str, Path] = {}
+    for folder in [*reversed(extra), FOLDER]:
+        models.update({p.stem: p for p in sorted(folder.glob("*.safetensors"))})
+    return models
 
 
 @cache
