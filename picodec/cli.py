@@ -7,6 +7,7 @@
     picodec bench DATA_DIR [--codecs …] --out results.json ; picodec bdrate|plot results.json
     picodec train [--config CFG.json] [--steps N] …
     picodec export CHECKPOINT OUT --name NAME
+    picodec arena build RESULTS --out STUDY ; picodec arena serve|score STUDY
 """
 
 from __future__ import annotations
@@ -199,7 +200,69 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output")
     p.add_argument("--name", required=True)
     p.set_defaults(func=cmd_export)
+
+    arena = sub.add_parser("arena", help="a blind pairwise study: build, serve, score")
+    steps = arena.add_subparsers(dest="step", required=True)
+    p = steps.add_parser("build", help="a study folder from a bench results file")
+    p.add_argument("results", help="results.json of picodec bench (or its folder)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--codecs", help="comma-separated subset of the results' codecs")
+    p.add_argument("--images", type=int, help="use only the first N images")
+    p.set_defaults(func=cmd_arena_build)
+    p = steps.add_parser("serve", help="the rating web app")
+    p.add_argument("study")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_arena_serve)
+    p = steps.add_parser("score", help="Elo per (codec, level), plots and BD-rates")
+    p.add_argument("study")
+    p.add_argument("--out", help="report folder (default: STUDY/score)")
+    p.add_argument("--anchor", help="codec the BD-rates are against (default: first non-picodec)")
+    p.set_defaults(func=cmd_arena_score)
     return parser
+
+
+def _arena_import() -> None:
+    try:
+        import fastapi  # noqa: F401
+    except ImportError as err:
+        raise PicodecError("the arena needs its extra: pip install 'picodec[arena]'") from err
+
+
+def cmd_arena_build(args: argparse.Namespace) -> None:
+    from picodec.arena.study import build
+
+    try:
+        study = build(args.results, args.out, args.codecs.split(",") if args.codecs else None,
+                      args.images)
+    except ValueError as err:
+        raise PicodecError(str(err)) from err
+    print(f"study in {args.out}: {len(study['images'])} images, {len(study['conditions'])} "
+          f"conditions, {len(study['pairs'])} pairs")
+
+
+def cmd_arena_serve(args: argparse.Namespace) -> None:
+    _arena_import()
+    import uvicorn
+
+    from picodec.arena.app import create_app
+
+    try:
+        app = create_app(args.study)
+    except ValueError as err:
+        raise PicodecError(str(err)) from err
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+def cmd_arena_score(args: argparse.Namespace) -> None:
+    from picodec.arena.report import score
+
+    try:
+        result = score(args.study, args.out, args.anchor)
+    except ValueError as err:
+        raise PicodecError(str(err)) from err
+    out = args.out or str(Path(args.study) / "score")
+    print(f"{result['votes']} votes scored; report in {out}/report.md")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,3 +81,29 @@ def fit(conditions: list[str], votes: list[tuple[str, str, str]],
         ratings[c] = Rating(ELO_PER_NAT * mean, ELO_PER_NAT * (mean - Z95 * sd),
                             ELO_PER_NAT * (mean + Z95 * sd), int(counts[i]))
     return ratings
+
+
+PLANTED_PASS = 0.8  # share of planted pairs a rater must get right to be scored
+
+
+def study_votes(rows: list[tuple]) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
+    """The scored votes (left, right, "a" | "b" | "same") from Store.votes() rows, and
+    how many raters were kept and left out, and why."""
+    by_rater: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_rater.setdefault(row[0], []).append(row)
+    votes: list[tuple[str, str, str]] = []
+    stats = {"raters": len(by_rater), "scored": 0, "failed_screening": 0, "inattentive": 0}
+    outcome = {"left": "a", "right": "b", "same": "same"}
+    for rater_rows in by_rater.values():
+        colour_ok, artefact_ok = rater_rows[0][8:10]
+        if colour_ok != 1 or artefact_ok != 1:
+            stats["failed_screening"] += 1
+            continue
+        planted = [r for r in rater_rows if r[1] == "planted"]
+        if planted and sum(r[5] == r[6] for r in planted) < PLANTED_PASS * len(planted):
+            stats["inattentive"] += 1
+            continue
+        stats["scored"] += 1
+        votes += [(r[3], r[4], outcome[r[6]]) for r in rater_rows if r[1] == "pair"]
+    return votes, stats
