@@ -33,3 +33,20 @@ def model():
     from picodec import weights
 
     return weights.load()
+
+
+@pytest.fixture(scope="module")
+def bench_results(tmp_path_factory):
+    """A real bench run (picodec and JPEG on two small photos): the arena's input."""
+    from PIL import Image
+
+    from picodec.cli import main
+
+    folder = tmp_path_factory.mktemp("arena")
+    data = folder / "images"
+    data.mkdir()
+    for i in range(2):
+        Image.fromarray(photo_like(96, 128, seed=20 + i)).save(data / f"photo{i}.png")
+    out = folder / "results.json"
+    assert main(["bench", str(data), "--codecs", "picodec,jpeg", "--out", str(out)]) == 0
+    return out

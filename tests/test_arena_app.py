@@ -11,24 +11,11 @@ from PIL import Image
 
 from picodec.arena.study import ORIGINAL, select_pairs
 from picodec.cli import main
-from tests.conftest import photo_like
 
 fastapi = pytest.importorskip("fastapi", reason="the arena extra (fastapi) is not installed")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from picodec.arena.app import create_app  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def bench_results(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("arena")
-    data = folder / "images"
-    data.mkdir()
-    for i in range(2):
-        Image.fromarray(photo_like(96, 128, seed=20 + i)).save(data / f"photo{i}.png")
-    out = folder / "results.json"
-    assert main(["bench", str(data), "--codecs", "picodec,jpeg", "--out", str(out)]) == 0
-    return out
 
 
 @pytest.fixture
