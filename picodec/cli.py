@@ -71,7 +71,8 @@ def cmd_bench(args: argparse.Namespace) -> None:
     try:
         results = bench(args.data, args.codecs.split(","), args.out, jobs=args.jobs,
                         limit=args.limit, cache=args.cache,
-                        lpips_weights=tuple(args.lpips) if args.lpips else None)
+                        lpips_weights=tuple(args.lpips) if args.lpips else None,
+                        only=args.metrics.split(",") if args.metrics else None)
     except (ValueError, ImportError, FileNotFoundError) as err:
         raise PicodecError(str(err)) from err
     print(f"{len(results['records'])} points written to {args.out}")
@@ -168,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images")
     p.add_argument("--cache", default=None, help="folder of finished points (default: OUT.cache)")
+    p.add_argument("--metrics", help="comma-separated subset of the metrics (default: all)")
     p.add_argument("--lpips", nargs=2, metavar=("BACKBONE", "LINEAR"),
                    help="add LPIPS: torchvision AlexNet weights and LPIPS v0.1 alex.pth")
     p.set_defaults(func=cmd_bench)

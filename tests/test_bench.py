@@ -40,3 +40,15 @@ def test_unknown_codec_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "a.png").write_bytes(b"")
     assert main(["bench", str(tmp_path), "--codecs", "nope", "--out", str(tmp_path / "r.json")]) == 1
     assert "unknown codec" in capsys.readouterr().err
+
+
+def test_metrics_can_be_restricted(tmp_path, capsys):
+    Image.fromarray(photo_like(64, 64, seed=3)).save(tmp_path / "a.png")
+    out = tmp_path / "r.json"
+    assert main(["bench", str(tmp_path), "--codecs", "jpeg", "--out", str(out), "--jobs", "1",
+                 "--metrics", "psnr,butteraugli"]) == 0
+    results = json.loads(out.read_text())
+    assert set(results["metrics"]) <= {"psnr", "butteraugli", "butteraugli_p3"}
+    assert all("ms_ssim" not in r and "psnr" in r for r in results["records"])
+    assert main(["bench", str(tmp_path), "--codecs", "jpeg", "--out", str(out), "--metrics", "vmaf"]) == 1
+    assert "unknown metrics" in capsys.readouterr().err

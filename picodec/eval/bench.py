@@ -16,6 +16,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -83,19 +84,16 @@ def center_crop(rgb: np.ndarray) -> np.ndarray:
 
 def _measure(rgb: np.ndarray, decoded: np.ndarray, metrics: list[str],
              mask: np.ndarray | None, lpips_weights: tuple[str, str] | None) -> dict[str, float]:
-    values: dict[str, float | None] = {"psnr": psnr(rgb, decoded), "psnr_y": psnr_y(rgb, decoded),
-                                       "ms_ssim": ms_ssim(rgb, decoded),
-                                       "seam_error": seam_error(rgb, decoded, SEAM_TILE)}
-    if "ssimulacra2" in metrics:
-        values["ssimulacra2"] = ssimulacra2(rgb, decoded)
-    if "flip" in metrics:
-        values["flip"] = flip(rgb, decoded)
-    if lpips_weights:
-        values["lpips"] = lpips(rgb, decoded, lpips_weights)
+    """The asked-for ``metrics`` of one decoded image (per-image ones only where they apply)."""
+    compute: dict[str, Callable[[], float | None]] = {
+        "psnr": lambda: psnr(rgb, decoded), "psnr_y": lambda: psnr_y(rgb, decoded),
+        "ms_ssim": lambda: ms_ssim(rgb, decoded), "ssimulacra2": lambda: ssimulacra2(rgb, decoded),
+        "flip": lambda: flip(rgb, decoded), "seam_error": lambda: seam_error(rgb, decoded, SEAM_TILE),
+        "lpips": lambda: lpips(rgb, decoded, lpips_weights) if lpips_weights else None,
+        "text_mae": lambda: text_mae(rgb, decoded, mask) if mask is not None else None}
+    values = {m: compute[m]() for m in metrics if m in compute}
     if "butteraugli" in metrics:
         values["butteraugli"], values["butteraugli_p3"] = butteraugli(rgb, decoded)
-    if mask is not None:
-        values["text_mae"] = text_mae(rgb, decoded, mask)
     return {k: (v if math.isfinite(v) else 100.0) for k, v in values.items() if v is not None}
 
 
@@ -159,11 +157,13 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str,
 def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: int | None = None,
           limit: int | None = None, progress: bool = True,
           cache: str | Path | None = None,
-          lpips_weights: tuple[str, str] | None = None) -> dict[str, object]:
+          lpips_weights: tuple[str, str] | None = None,
+          only: list[str] | None = None) -> dict[str, object]:
     """Run the sweep and write the results file; returns its content.
 
     Finished points are kept in ``cache`` (default: beside ``out``, ``<out>.cache``).
-    ``lpips_weights`` (AlexNet backbone, LPIPS linear heads) adds the LPIPS metric.
+    ``lpips_weights`` (AlexNet backbone, LPIPS linear heads) adds the LPIPS metric;
+    ``only`` restricts the metrics to those named (e.g. the cheap ones for an ablation).
     """
     images = sorted(p for p in Path(data_dir).iterdir()
                     if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif"))
@@ -173,6 +173,12 @@ def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: i
         raise FileNotFoundError(f"no images in {data_dir}")
     selected = [codecs.get(name) for name in codec_names]  # fail fast on unknown/missing codecs
     metrics, notes = available_metrics(lpips_weights)
+    if only:
+        unknown = set(only) - set(HIGHER_IS_BETTER)
+        if unknown:
+            raise ValueError(f"unknown metrics: {', '.join(sorted(unknown))}")
+        wanted = set(only) | ({"butteraugli_p3"} if "butteraugli" in only else set())
+        metrics = [m for m in metrics if m in wanted]
     out = Path(out)
     cache = Path(cache) if cache else out.with_suffix(".cache")
     for sub in ("original", "text"):
@@ -182,10 +188,13 @@ def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: i
             rgb = np.asarray(im.convert("RGB"))
         Image.fromarray(center_crop(rgb)).save(cache / "original" / f"{image.stem}.png")
         mask_path = cache / "text" / f"{image.stem}.png"
-        if "text_mae" in metrics and not mask_path.exists():
+        no_text = mask_path.with_suffix(".none")  # the detector found nothing: not asked again
+        if "text_mae" in metrics and not mask_path.exists() and not no_text.exists():
             mask = text_mask(rgb)
             if mask.any():
                 Image.fromarray(mask.astype(np.uint8) * 255).save(mask_path)
+            else:
+                no_text.touch()
 
     tasks = [(c.name, str(i)) for c in selected for i in images]
     records: list[dict[str, object]] = []
