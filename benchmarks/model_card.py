@@ -29,12 +29,14 @@ def main() -> None:
     parser.add_argument("--speed", required=True)
     parser.add_argument("--hardware", default=f"{platform.machine()} CPU, 2 cores (no GPU)")
     parser.add_argument("--history", default="", help="what happened during training, if anything")
+    parser.add_argument("--steps-before", type=int, default=0,
+                        help="steps trained before this run started from its init weights")
     args = parser.parse_args()
 
     run = Path(args.run)
     config = json.loads((run / "config.json").read_text())
     log = list(csv.DictReader((run / "log.csv").open()))
-    steps = int(read_metadata(run / "checkpoint.safetensors")["step"])
+    steps = int(read_metadata(run / "checkpoint.safetensors")["step"]) + args.steps_before
     # the log restarts its clock at each resume: add up the last time of every segment
     hours, previous = 0.0, 0.0
     for r in log:
@@ -55,12 +57,19 @@ def main() -> None:
                     f"{ssim['ours']:.4f} | {ssim['anchor']:.4f} | {verdict} |")
     cost = speed["model"]
     history = f"- **History**: {args.history}\n" if args.history else ""
+    lambdas = ", ".join(f"{v:.4g}" for v in config["lambdas"])
+    if config.get("stage", "mse") == "perceptual":
+        objective = (f"stage 2, perceptual fine-tuning of a stage-1 model on 2x2-tile crops: loss = "
+                     f"bpp + λ·255²·(MSE + {config['w_msssim']:g}·(1−MS-SSIM) + "
+                     f"{config['w_tiling']:g}·tiling + {config['w_text']:g}·text L1 + "
+                     f"{config['w_gan']:g}·GAN), GAN ×{config['text_gan_scale']:g} on text")
+    else:
+        objective = "stage 1, rate + MSE (loss = bpp + λ·255²·MSE)"
     card = f"""# picodec model card: `{args.model}`
 
 - **Weights**: `picodec/weights/{args.model}.safetensors`, model id `{model.id.hex()}`
   (first 8 bytes of the file's SHA-256, written in every `.pico` header).
-- **Objective**: stage 1, rate + MSE (loss = bpp + λ·255²·MSE), {len(config['lambdas'])} quality
-  levels, λ = {', '.join(f'{v:.4g}' for v in config['lambdas'])}.
+- **Objective**: {objective}; {len(config['lambdas'])} quality levels, λ = {lambdas}.
 - **Architecture**: see `docs/DESIGN.md`. Encoder {cost['encoder_kmac_per_px']:.1f} kMAC/px,
   {cost['encoder_params_M']:.2f} M parameters; decoder {cost['decoder_kmac_per_px']:.1f} kMAC/px,
   {cost['decoder_params_M']:.2f} M parameters.
