@@ -82,8 +82,8 @@ class Store:
             "JOIN votes v ON v.trial = t.id WHERE t.kind = 'pair' GROUP BY 1, 2, 3")
         counts: dict[tuple[str, str, str], int] = {}
         for image, a, b, n in rows:
-            key = (image, *sorted((a, b)))
-            counts[key] = counts.get(key, 0) + n  # type: ignore[index]
+            first, second = sorted((a, b))
+            counts[image, first, second] = counts.get((image, first, second), 0) + n
         return counts
 
     def votes(self) -> list[tuple]:

@@ -54,7 +54,7 @@ def score(study_dir: str | Path, out: str | Path | None = None, anchor: str | No
                               for c, v in bd.items()}}
     (out / "scores.json").write_text(json.dumps(result, indent=1))
     _plot(per_codec, out / "elo_vs_bpp.png")
-    (out / "report.md").write_text(_markdown(result))
+    (out / "report.md").write_text(_markdown(ratings, study.conditions, stats, len(votes), anchor, bd))
     return result
 
 
@@ -81,18 +81,19 @@ def _plot(per_codec: dict[str, list[tuple[float, Rating]]], path: Path) -> None:
     plt.close(fig)
 
 
-def _markdown(result: dict[str, object]) -> str:
-    stats = result["raters"]
-    lines = [f"# Study scores\n\n{result['votes']} scored votes from {stats['scored']} raters "  # type: ignore[index]
-             f"({stats['failed_screening']} failed screening, {stats['inattentive']} missed "  # type: ignore[index]
+def _markdown(ratings: dict[str, Rating], bpp: dict[str, float | None], stats: dict[str, int],
+              votes: int, anchor: str | None, bd: dict[str, tuple[float, float, float]]) -> str:
+    lines = [f"# Study scores\n\n{votes} scored votes from {stats['scored']} raters "
+             f"({stats['failed_screening']} failed screening, {stats['inattentive']} missed "
              "planted pairs; all left out).\n",
              "| condition | bpp | Elo | 95 % interval | votes |", "|---|---|---|---|---|"]
-    for cond, v in sorted(result["conditions"].items()):  # type: ignore[attr-defined]
-        bpp = "—" if v["bpp"] is None else f"{v['bpp']:.3f}"
-        lines.append(f"| {cond} | {bpp} | {v['elo']:.0f} | {v['low']:.0f} … {v['high']:.0f} | {v['votes']} |")
-    if result["bd_rate_elo"]:
-        lines += [f"\nBD-rate on Elo vs bpp against {result['anchor']} (negative: fewer bits):\n",
+    for cond, r in sorted(ratings.items()):
+        rate = bpp.get(cond)
+        shown = "—" if rate is None else f"{rate:.3f}"
+        lines.append(f"| {cond} | {shown} | {r.elo:.0f} | {r.low:.0f} … {r.high:.0f} | {r.votes} |")
+    if bd:
+        lines += [f"\nBD-rate on Elo vs bpp against {anchor} (negative: fewer bits):\n",
                   "| codec | BD-rate | Elo range |", "|---|---|---|"]
-        for codec, v in result["bd_rate_elo"].items():  # type: ignore[attr-defined]
-            lines.append(f"| {codec} | {v['percent']:+.1f} % | {v['elo_low']:.0f} … {v['elo_high']:.0f} |")
+        for codec, (percent, low, high) in bd.items():
+            lines.append(f"| {codec} | {percent:+.1f} % | {low:.0f} … {high:.0f} |")
     return "\n".join(lines) + "\n"

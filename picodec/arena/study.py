@@ -22,6 +22,7 @@ import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -38,7 +39,7 @@ def condition(codec: str, point: int) -> str:
     return f"{codec}@{point}"
 
 
-def _load_results(path: Path) -> tuple[dict[str, object], Path]:
+def _load_results(path: Path) -> tuple[dict[str, Any], Path]:
     if path.is_dir():
         candidates = sorted(path.glob("*.json"))
         if len(candidates) != 1:
@@ -69,7 +70,8 @@ def select_pairs(bpp: dict[str, float], top: int = 2) -> list[tuple[str, str]]:
             for other, rungs in by_codec.items():
                 if other != codec:
                     nearest = min(rungs, key=lambda r: abs(np.log(bpp[r] / bpp[c])))
-                    pairs.add(tuple(sorted((c, nearest))))  # type: ignore[arg-type]
+                    first, second = sorted((c, nearest))
+                    pairs.add((first, second))
     return sorted(pairs)
 
 
@@ -77,8 +79,7 @@ def build(results_path: str | Path, out: str | Path, codecs: list[str] | None = 
           images: int | None = None) -> dict[str, object]:
     """Write the study folder; returns the study description."""
     results, cache = _load_results(Path(results_path))
-    records = [r for r in results["records"]  # type: ignore[attr-defined]
-               if codecs is None or r["codec"] in codecs]
+    records = [r for r in results["records"] if codecs is None or r["codec"] in codecs]
     names = sorted({str(r["image"]) for r in records})[:images]
     if not names:
         raise ValueError("no images in the results for these codecs")
@@ -113,8 +114,8 @@ def build(results_path: str | Path, out: str | Path, codecs: list[str] | None = 
         for r in records:
             crop = cache / str(r["codec"]) / f"{stem}-{r['point']}.png"
             if r["image"] == name and crop.exists():
-                c = condition(str(r["codec"]), int(r["point"]))  # type: ignore[call-overload]
-                bpp[c] = float(r["bpp"])  # type: ignore[arg-type]
+                c = condition(r["codec"], r["point"])
+                bpp[c] = float(r["bpp"])
                 tokens[name, c] = add(crop, name, c)
         bpp_of[name] = bpp
         for a, b in select_pairs(bpp):
