@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from picodec.eval import codecs
-from picodec.eval.artifacts import seam_error, text_mae, text_mask
+from picodec.eval.artifacts import MASK_VERSION, seam_error, text_mae, text_mask
 from picodec.eval.metrics import butteraugli, flip, lpips, ms_ssim, psnr, psnr_y, ssimulacra2
 
 RESULTS_VERSION = 1
@@ -35,6 +35,8 @@ HIGHER_IS_BETTER = {"psnr": True, "psnr_y": True, "ms_ssim": True, "ssimulacra2"
                     "text_mae": False, "seam_error": False}
 SEAM_TILE = 256  # seams are measured on this grid (picodec@256 has its seams there)
 PER_IMAGE_METRICS = {"text_mae", "seam_error"}  # recorded only where text / seams exist
+TEXT_MASKS = f"text-v{MASK_VERSION}"  # cache folder of the detector's masks
+RECORD_FIELDS = ("codec", "image", "point", "bytes", "bpp", "encode_s", "decode_s", "text_mask")
 
 
 def available_metrics(lpips_weights: tuple[str, str] | None = None) -> tuple[list[str], list[str]]:
@@ -120,12 +122,15 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
 
 def run_task(codec_name: str, image: str, metrics: list[str], cache: str,
              lpips_weights: tuple[str, str] | None = None) -> list[dict[str, object]]:
-    """Sweep one codec over one image, reusing cached points that have every metric asked for."""
+    """Sweep one codec over one image, reusing cached points that have every metric asked for
+    (and a text MAE from the current masks); records keep only the metrics asked for."""
     codec = codecs.get(codec_name)
     with Image.open(image) as im:
         rgb = np.asarray(im.convert("RGB"))
-    mask_path = Path(cache) / "text" / f"{Path(image).stem}.png"
+    mask_path = Path(cache) / TEXT_MASKS / f"{Path(image).stem}.png"
     mask = np.asarray(Image.open(mask_path)) > 0 if mask_path.exists() else None
+    wanted_text = mask is not None and "text_mae" in metrics
+    keep = set(RECORD_FIELDS) | set(metrics) - ({"text_mae"} if mask is None else set())
     folder = Path(cache) / codec_name
     folder.mkdir(parents=True, exist_ok=True)
     records = []
@@ -134,8 +139,9 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str,
         done = stem.with_suffix(".json")
         if done.exists():
             cached = json.loads(done.read_text())
-            if set(metrics) - PER_IMAGE_METRICS <= set(cached):
-                records.append(cached)
+            fresh_text = not wanted_text or cached.get("text_mask") == MASK_VERSION
+            if set(metrics) - PER_IMAGE_METRICS <= set(cached) and fresh_text:
+                records.append({k: v for k, v in cached.items() if k in keep})
                 continue
         t0 = time.perf_counter()
         data = codec.encode(rgb, point)
@@ -146,11 +152,13 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str,
             "codec": codec_name, "image": Path(image).name, "point": point, "bytes": len(data),
             "bpp": 8 * len(data) / (rgb.shape[0] * rgb.shape[1]),
             "encode_s": t1 - t0, "decode_s": t2 - t1, **_measure(rgb, decoded, metrics, mask, lpips_weights)}
+        if wanted_text:
+            record["text_mask"] = MASK_VERSION
         Image.fromarray(center_crop(decoded)).save(stem.with_suffix(".png"))
         tmp = done.with_suffix(".tmp")
         tmp.write_text(json.dumps(record))
         os.replace(tmp, done)
-        records.append(record)
+        records.append({k: v for k, v in record.items() if k in keep})
     return records
 
 
@@ -181,13 +189,13 @@ def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: i
         metrics = [m for m in metrics if m in wanted]
     out = Path(out)
     cache = Path(cache) if cache else out.with_suffix(".cache")
-    for sub in ("original", "text"):
+    for sub in ("original", TEXT_MASKS):
         (cache / sub).mkdir(parents=True, exist_ok=True)
     for image in images:
         with Image.open(image) as im:
             rgb = np.asarray(im.convert("RGB"))
         Image.fromarray(center_crop(rgb)).save(cache / "original" / f"{image.stem}.png")
-        mask_path = cache / "text" / f"{image.stem}.png"
+        mask_path = cache / TEXT_MASKS / f"{image.stem}.png"
         no_text = mask_path.with_suffix(".none")  # the detector found nothing: not asked again
         if "text_mae" in metrics and not mask_path.exists() and not no_text.exists():
             mask = text_mask(rgb)

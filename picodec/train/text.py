@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from picodec.eval.artifacts import TEXT_DILATE
+from picodec.eval.artifacts import MASK_VERSION, TEXT_DILATE
 
 FONT_ROOT = Path("/usr/share/fonts")
 GLYPHS = string.ascii_letters + string.digits + ".,:;!?%&()-/@#"
@@ -90,7 +90,7 @@ def detected_masks(paths: list[Path], images: list[np.ndarray], cache: Path,
     cache.mkdir(parents=True, exist_ok=True)
     index_path = cache / "index.json"
     index: dict[str, bool] = json.loads(index_path.read_text()) if index_path.exists() else {}
-    keys = [hashlib.sha256(str(p.resolve()).encode()).hexdigest()[:16] for p in paths]
+    keys = [hashlib.sha256(f"{p.resolve()}|{MASK_VERSION}".encode()).hexdigest()[:16] for p in paths]
     todo = [i for i, key in enumerate(keys) if key not in index]
     bar = None
     if progress and todo:
