@@ -59,7 +59,7 @@ class PillowCodec:
         return _decode_with_pillow(data)
 
 
-def PillowJpeg(points: tuple[int, ...] = (3, 5, 10, 20, 30, 50, 70, 90, 95)) -> PillowCodec:
+def PillowJpeg(points: tuple[int, ...] = (1, 3, 5, 10, 20, 30, 50, 70, 90, 95)) -> PillowCodec:
     return PillowCodec("jpeg", "JPEG", "libjpeg-turbo via Pillow, 4:2:0", points,
                        {"subsampling": "4:2:0"})
 
