@@ -31,6 +31,10 @@ def main() -> None:
     parser.add_argument("--history", default="", help="what happened during training, if anything")
     parser.add_argument("--steps-before", type=int, default=0,
                         help="steps trained before this run started from its init weights")
+    parser.add_argument("--data", default="1,096 photographs",
+                        help="what of shared/data/train the run used")
+    parser.add_argument("--append", nargs="*", default=[],
+                        help="measured tables (markdown files) to add at the end of the card")
     args = parser.parse_args()
 
     run = Path(args.run)
@@ -73,7 +77,7 @@ def main() -> None:
 - **Architecture**: see `docs/DESIGN.md`. Encoder {cost['encoder_kmac_per_px']:.1f} kMAC/px,
   {cost['encoder_params_M']:.2f} M parameters; decoder {cost['decoder_kmac_per_px']:.1f} kMAC/px,
   {cost['decoder_params_M']:.2f} M parameters.
-- **Training data**: `shared/data/train` — 1,096 photographs (open-source desktop wallpaper
+- **Training data**: `shared/data/train` — {args.data} (open-source desktop wallpaper
   collections, Urban100, Sun-Hays 80, BSDS500, Flickr-LDL, McMaster, val20, classic test
   images). The images keep their own licences; several sets are for research use only
   (BSDS500, Urban100, Sun-Hays80, Flickr-LDL, McMaster, classic test images). Kodak was
@@ -101,6 +105,8 @@ lowest-rate quality stands in, which favours JPEG).
 | encode | {speed['encode']['seconds']:.1f} | {speed['encode']['peak_mb']:.0f} MB |
 | decode | {speed['decode']['seconds']:.1f} | {speed['decode']['peak_mb']:.0f} MB |
 """
+    for extra in args.append:
+        card += "\n" + Path(extra).read_text()
     path = weights.FOLDER / f"{args.model}.md"
     path.write_text(card)
     print(card)

@@ -11,6 +11,7 @@ from PIL import Image
 
 from picodec.arena.study import ORIGINAL, select_pairs
 from picodec.cli import main
+from picodec.weights import DEFAULT_MODEL
 
 fastapi = pytest.importorskip("fastapi", reason="the arena extra (fastapi) is not installed")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -158,6 +159,7 @@ def test_score_from_served_votes(study, capsys):
     assert result["raters"]["scored"] == 3
     elo = {c: v["elo"] for c, v in result["conditions"].items()}
     assert elo[ORIGINAL] == 0
-    assert elo["jpeg@95"] > elo["jpeg@3"] and elo["picodec-mse@7"] > elo["picodec-mse@0"]
+    ours = f"picodec-{DEFAULT_MODEL}"
+    assert elo["jpeg@95"] > elo["jpeg@3"] and elo[f"{ours}@7"] > elo[f"{ours}@0"]
     assert (study / "score" / "elo_vs_bpp.png").stat().st_size > 1000
     assert "BD-rate" in (study / "score" / "report.md").read_text()

@@ -6,6 +6,7 @@ from PIL import Image
 
 from picodec.cli import main
 from picodec.eval.bench import PER_IMAGE_METRICS
+from picodec.weights import DEFAULT_MODEL
 from tests.conftest import photo_like
 
 
@@ -17,7 +18,7 @@ def test_bench_bdrate_plot(tmp_path, capsys):
     out = tmp_path / "results.json"
     assert main(["bench", str(data), "--codecs", "picodec,jpeg", "--out", str(out), "--jobs", "2"]) == 0
     results = json.loads(out.read_text())
-    assert set(results["codecs"]) == {"picodec-mse", "jpeg"}
+    assert set(results["codecs"]) == {f"picodec-{DEFAULT_MODEL}", "jpeg"}
     assert len(results["records"]) == 2 * (8 + len(results["codecs"]["jpeg"]["points"]))
     for r in results["records"]:
         assert r["bytes"] > 0 and r["bpp"] == 8 * r["bytes"] / (128 * 192)
@@ -30,7 +31,7 @@ def test_bench_bdrate_plot(tmp_path, capsys):
 
     capsys.readouterr()
     assert main(["bdrate", str(out), "--anchor", "jpeg"]) == 0
-    assert "picodec-mse" in capsys.readouterr().out
+    assert f"picodec-{DEFAULT_MODEL}" in capsys.readouterr().out
     assert main(["plot", str(out), "--out", str(tmp_path / "report")]) == 0
     page = (tmp_path / "report" / "report.html").read_text()
     assert "rd_psnr.png" in page and (tmp_path / "report" / "rd_psnr.png").stat().st_size > 1000

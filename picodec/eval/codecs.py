@@ -25,6 +25,8 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, features
 
+from picodec.weights import DEFAULT_MODEL
+
 
 class Codec(Protocol):
     name: str
@@ -72,7 +74,7 @@ class Picodec:
     small images when measuring tiling artefacts.
     """
 
-    model: str = "mse"
+    model: str = DEFAULT_MODEL
     points: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 7)
     tile: int | None = None
 
@@ -159,7 +161,7 @@ def get(name: str) -> Codec:
     """A codec by name: a reference codec above, or ``picodec[-MODEL][@TILE]``."""
     if name == "picodec" or name.startswith(("picodec-", "picodec@")):
         spec, _, tile = name.partition("@")
-        return Picodec(spec.partition("-")[2] or "mse", tile=int(tile) if tile else None)
+        return Picodec(spec.partition("-")[2] or DEFAULT_MODEL, tile=int(tile) if tile else None)
     if name not in FACTORIES:
         raise ValueError(f"unknown codec '{name}' (known: picodec, {', '.join(FACTORIES)})")
     return FACTORIES[name]()

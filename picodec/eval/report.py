@@ -69,7 +69,8 @@ def _markdown_table_to_html(text: str) -> str:
 def write_report(results_path: str | Path, out: str | Path) -> Path:
     results = json.loads(Path(results_path).read_text())
     out = Path(out)
-    (out / "crops").mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out / "crops", ignore_errors=True)  # no crops left over from an earlier run
+    (out / "crops").mkdir(parents=True)
     plots = plot_curves(results, out)
     records = results["records"]
     codec_names = list(results["codecs"])

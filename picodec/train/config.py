@@ -48,11 +48,11 @@ class TrainConfig:
     # stage 2 (perceptual); the weights multiply terms of D (see train.losses)
     stage: str = "mse"
     w_msssim: float = 0.02
-    w_tiling: float = 0.05
-    w_text: float = 0.05
+    w_tiling: float = 0.1
+    w_text: float = 0.1
     w_gan: float = 0.002
     text_gan_scale: float = 0.1  # the GAN term's weight on patches with text
-    gan_warmup: int = 500  # steps over which the GAN weight ramps from 0 to w_gan
+    gan_warmup: int = 200  # steps over which the GAN weight ramps from 0 to w_gan
     d_lr: float = 1e-4
     text_fraction: float = 0.3  # share of crops that get painted text
     w_lpips: float = 0.0  # LPIPS needs weights picodec cannot ship (see eval.lpips):

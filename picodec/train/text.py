@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import string
 from pathlib import Path
 
@@ -105,8 +106,10 @@ def detected_masks(paths: list[Path], images: list[np.ndarray], cache: Path,
         if bar is not None:
             bar.update(1)
         if n % 50 == 49 or n == len(todo) - 1:
-            tmp = index_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(index))
+            # merge with what parallel runs (e.g. an ablation's) wrote meanwhile
+            on_disk = json.loads(index_path.read_text()) if index_path.exists() else {}
+            tmp = index_path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({**on_disk, **index}))
             tmp.replace(index_path)
     if bar is not None:
         bar.close()

@@ -18,7 +18,7 @@ from picodec.errors import PicodecError
 from picodec.model.runtime import CodecModel, model_id
 
 FOLDER = Path(__file__).parent
-DEFAULT_MODEL = "mse"
+DEFAULT_MODEL = "perceptual"
 
 
 def available() -> dict[str, Path]:
