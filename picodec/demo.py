@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from picodec import codec, imageio
+from picodec import codec, imageio, weights
 from picodec.errors import PicodecError
 from picodec.eval.metrics import ms_ssim, psnr
 
@@ -30,7 +30,7 @@ def run(image: str | None, out: Path, levels: tuple[int, ...]) -> None:
     source = Path(image) if image else sample_image()
     rgb, _ = imageio.load(source)
     out.mkdir(parents=True, exist_ok=True)
-    print(f"{source.name}: {rgb.shape[1]}x{rgb.shape[0]}, default model")
+    print(f"{source.name}: {rgb.shape[1]}x{rgb.shape[0]}, default model '{weights.DEFAULT_MODEL}'")
     print(f"{'level':>5} {'bytes':>8} {'bpp':>7} {'PSNR dB':>8} {'MS-SSIM':>8} {'enc s':>6} {'dec s':>6}")
     for level in levels:
         t0 = time.perf_counter()
