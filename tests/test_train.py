@@ -11,11 +11,13 @@ from PIL import Image
 
 from picodec.cli import main
 from picodec.model.config import ModelConfig
+from picodec.model.export import export
 from picodec.model.pico import PicoModel
 from picodec.model.runtime import CodecModel
-from picodec.train.checkpoint import load_checkpoint
+from picodec.train.checkpoint import load_checkpoint, read_metadata
 from picodec.train.config import TrainConfig, geometric
 from picodec.train.trainer import learning_rate, train
+from picodec.train.widen import widen
 from tests.conftest import photo_like
 
 
@@ -102,3 +104,29 @@ def test_two_process_ddp_training_on_cpu(tmp_path, data_dir):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert load_checkpoint(out / "checkpoint.safetensors", PicoModel(ModelConfig())) == 2
+
+
+def test_widen_keeps_the_decoded_image_and_trains_as_the_wider_model(tmp_path, data_dir):
+    torch.manual_seed(0)
+    small = ModelConfig(channels=(8, 8, 16, 16), latent=16, hyper=8, hyper_hidden=16, prior=16,
+                        context_hidden=16, scale_hidden=16)
+    old = PicoModel(small)
+    with torch.no_grad():  # a "trained" model: no zero or unit parameters left
+        for p in old.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    new = widen(old, 24)
+    x = torch.rand(2, 3, 64, 64)
+    level = torch.tensor([1, 5])
+    before, after = old(x, level), new(x, level)
+    assert new.config.latent == 24
+    assert torch.allclose(after["x_hat"], before["x_hat"], atol=1e-5)
+    y_old, _ = old.encode_latents(x, level)
+    y_new, _ = new.encode_latents(x, level)
+    assert torch.equal(y_new[:, :16], y_old[:, :16])
+    assert y_new[:, 16:].std() > 0.3 * y_old.std()  # big enough to survive rounding
+
+    init = export(new, tmp_path / "wide.safetensors", "wide")
+    cfg = TrainConfig(data=str(data_dir), out=str(tmp_path / "run"), patch=64, batch=2,
+                      steps=1, checkpoint_every=1, threads=1, init=str(init))
+    trained = ModelConfig.from_json(read_metadata(train(cfg, progress=False))["model_config"])
+    assert trained.latent == 24

@@ -26,7 +26,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from picodec.model.config import ModelConfig
 from picodec.model.pico import PicoModel
-from picodec.train.checkpoint import load_checkpoint, save_checkpoint
+from picodec.train.checkpoint import load_checkpoint, read_metadata, save_checkpoint
 from picodec.train.config import TrainConfig
 from picodec.train.data import CropSampler
 from picodec.train.perceptual import PerceptualObjective
@@ -53,6 +53,18 @@ def parameter_groups(model: PicoModel, cfg: TrainConfig) -> list[dict[str, objec
     rest = [p for p in model.parameters() if id(p) not in ids]
     return [{"params": rest, "lr_scale": 1.0, "lr": cfg.lr},
             {"params": level, "lr_scale": cfg.level_lr_scale, "lr": cfg.lr * cfg.level_lr_scale}]
+
+
+def model_config(cfg: TrainConfig, ckpt: Path) -> ModelConfig:
+    """The architecture: the checkpoint's when resuming, else the ``init`` file's, else the
+    default one (so a widened ``init`` trains as the wider model)."""
+    for path in (ckpt, Path(cfg.init) if cfg.init else None):
+        if path is not None and path.exists():
+            config = ModelConfig.from_json(read_metadata(path)["model_config"])
+            if config.levels != cfg.levels:
+                raise ValueError(f"{path} has {config.levels} levels, the config {cfg.levels}")
+            return config
+    return ModelConfig(levels=cfg.levels)
 
 
 def _distributed() -> tuple[int, int]:
@@ -104,7 +116,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
 
     out = Path(cfg.out)
     ckpt = out / CHECKPOINT
-    model = PicoModel(ModelConfig(levels=cfg.levels)).to(device)
+    model = PicoModel(model_config(cfg, ckpt)).to(device)
     optimizer = torch.optim.Adam(parameter_groups(model, cfg))
     start = 0
     if ckpt.exists():
