@@ -3,6 +3,7 @@
 import csv
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from picodec.model.pico import PicoModel
 from picodec.model.runtime import CodecModel
 from picodec.train.checkpoint import load_checkpoint, read_metadata
 from picodec.train.config import TrainConfig, geometric
-from picodec.train.trainer import learning_rate, train
+from picodec.train.trainer import BALANCE_KEY, LevelBalance, learning_rate, train
 from picodec.train.widen import widen
 from tests.conftest import photo_like
 
@@ -54,6 +55,19 @@ def test_train_resume_and_export(tmp_path, data_dir):
     tile = photo_like(64, 128)
     payload = codec.compress_tile(tile, 2)
     assert codec.decompress_tile(payload, 64, 128, 2).shape == (64, 128, 3)
+
+
+def test_level_balance_gives_every_level_a_unit_loss_and_survives_a_resume(tmp_path, data_dir):
+    balance = LevelBalance(2)
+    for _ in range(300):  # level 1's loss is 100x level 0's: after balancing both are ~1
+        w0, w1 = balance.weight(0, 0.3), balance.weight(1, 30.0)
+    assert 0.3 * w0 == pytest.approx(1) and 30.0 * w1 == pytest.approx(1)
+    assert LevelBalance(2, balance.state()).means == balance.means
+
+    out = tmp_path / "balanced"
+    ckpt = train(replace(_config(data_dir, out, 4), balance_levels=True), progress=False)
+    means = LevelBalance(8, read_metadata(ckpt)[BALANCE_KEY]).means
+    assert sum(m > 0 for m in means) >= 1 and all(np.isfinite(means))
 
 
 def test_training_lowers_the_loss_on_one_batch(data_dir):

@@ -44,6 +44,7 @@ class TrainConfig:
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
     init: str = ""    # weights file to start from when there is no checkpoint yet
     compile: bool = False  # torch.compile the model: ~1.5x faster steps after a ~1.5 min warm-up
+    balance_levels: bool = False  # divide each level's loss by its running mean (train.trainer)
 
     # stage 2 (perceptual); the weights multiply terms of D (see train.losses)
     stage: str = "mse"

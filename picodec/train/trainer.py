@@ -4,7 +4,8 @@
                       │
                       └─ every ``checkpoint_every`` steps: checkpoint.safetensors (resumable)
 
-Stage 1 ("mse"): loss = bpp + λ[level] · 255² · MSE on random crops.
+Stage 1 ("mse"): loss = bpp + λ[level] · 255² · MSE on random crops; with
+``balance_levels`` each level's loss is divided by its running mean (LevelBalance).
 Stage 2 ("perceptual"): see train.perceptual.
 
 Runs on CPU or CUDA; under ``torchrun`` each process trains on its own crops and gradients
@@ -14,6 +15,7 @@ are averaged with DDP (only rank 0 logs and writes checkpoints).
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import time
@@ -32,6 +34,7 @@ from picodec.train.data import CropSampler
 from picodec.train.perceptual import PerceptualObjective
 
 CHECKPOINT = "checkpoint.safetensors"
+BALANCE_KEY = "level_balance"
 LOG_FIELDS = ["step", "level", "loss", "bpp", "psnr", "lr", "seconds"]
 PERCEPTUAL_LOG_FIELDS = ["ms_ssim", "tiling", "text", "gan", "d_loss", "lpips"]
 
@@ -65,6 +68,29 @@ def model_config(cfg: TrainConfig, ckpt: Path) -> ModelConfig:
                 raise ValueError(f"{path} has {config.levels} levels, the config {cfg.levels}")
             return config
     return ModelConfig(levels=cfg.levels)
+
+
+class LevelBalance:
+    """Scale each level's loss by 1 / (running mean of that level's loss).
+
+    λ spans 500x, so the raw losses span about 100x (level 0 ≈ 0.3, level 7 ≈ 30): Adam's
+    moments then see almost only the top levels, and the shared transforms drift toward
+    them while the low levels get worse. A constant factor per level leaves every level's
+    own rate–distortion trade-off as it is and gives all levels a comparable pull.
+    """
+
+    DECAY = 0.99
+
+    def __init__(self, levels: int, state: str = "") -> None:
+        self.means: list[float] = json.loads(state) if state else [0.0] * levels
+
+    def weight(self, level: int, loss: float) -> float:
+        mean = self.means[level]
+        self.means[level] = loss if mean == 0 else self.DECAY * mean + (1 - self.DECAY) * loss
+        return 1 / self.means[level]
+
+    def state(self) -> str:
+        return json.dumps(self.means)
 
 
 def _distributed() -> tuple[int, int]:
@@ -136,6 +162,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     objective.reseed(cfg.seed * 1_000_003 + start * 31 + rank)
     rng = np.random.default_rng(cfg.seed + start + 7919 * rank)
     metadata = {"train_config": cfg.to_json(), "model_config": model.config.to_json()}
+    balance = LevelBalance(cfg.levels, read_metadata(ckpt).get(BALANCE_KEY, "") if start else "")
 
     writer = None
     fields = LOG_FIELDS + (PERCEPTUAL_LOG_FIELDS if perceptual else [])
@@ -162,7 +189,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         level = int(rng.integers(cfg.levels))
         loss, logs = objective.loss(net, level, cfg.lambdas[level], step)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss * balance.weight(level, loss.item()) if cfg.balance_levels else loss).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
         optimizer.step()
         logs.update(loss=loss.item(), d_loss=objective.discriminator_step(),
@@ -178,6 +205,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
                 bar.update(1)
                 bar.set_postfix(level=level, bpp=f"{logs['bpp']:.3f}", psnr=f"{logs['psnr']:.2f}")
             if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
+                metadata[BALANCE_KEY] = balance.state()
                 save_checkpoint(ckpt, model, optimizer, step + 1, metadata)
                 objective.save(step + 1, metadata)
     if bar is not None:
