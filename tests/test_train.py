@@ -144,3 +144,21 @@ def test_widen_keeps_the_decoded_image_and_trains_as_the_wider_model(tmp_path, d
                       steps=1, checkpoint_every=1, threads=1, init=str(init))
     trained = ModelConfig.from_json(read_metadata(train(cfg, progress=False))["model_config"])
     assert trained.latent == 24
+
+
+def test_bf16_training_pass_stays_close_and_keeps_rates_in_float32(tmp_path, data_dir):
+    torch.manual_seed(1)
+    model = PicoModel(ModelConfig(channels=(8, 8, 16, 16), latent=16, hyper=8, hyper_hidden=16,
+                                  prior=16, context_hidden=16, scale_hidden=16))
+    x, level = torch.rand(2, 3, 64, 64), torch.tensor([2, 6])
+    torch.manual_seed(2)
+    full = model(x, level)
+    model.low_precision = torch.bfloat16
+    torch.manual_seed(2)
+    low = model(x, level)
+    assert all(v.dtype == torch.float32 for v in low.values())
+    assert (low["x_hat"] - full["x_hat"]).abs().max() < 0.02
+    assert torch.allclose(low["bits_y"], full["bits_y"], rtol=0.05)
+    cfg = TrainConfig(data=str(data_dir), out=str(tmp_path / "run"), patch=64, batch=2, steps=2,
+                      checkpoint_every=2, threads=1, bf16=True)
+    assert load_checkpoint(train(cfg, progress=False), PicoModel(ModelConfig())) == 2

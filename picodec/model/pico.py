@@ -116,6 +116,7 @@ class PicoModel(nn.Module):
         nn.init.zeros_(self.level_log_q.weight)
         self.level_sigma = nn.Embedding(L, c.latent)  # σ-index offset per level (integer at run time)
         nn.init.zeros_(self.level_sigma.weight)
+        self.low_precision: torch.dtype | None = None  # training only: see forward
 
     # --- pieces shared by training and coding -------------------------------------------
     @property
@@ -157,24 +158,36 @@ class PicoModel(nn.Module):
     def forward(self, x: torch.Tensor, level: torch.Tensor) -> dict[str, torch.Tensor]:
         """Training pass: noisy rates, straight-through reconstructions.
 
-        Returns ``x_hat`` and the total ``bits_y`` and ``bits_z`` of each image.
+        Returns ``x_hat`` and the total ``bits_y`` and ``bits_z`` of each image. With
+        ``low_precision`` set (torch.bfloat16), the float networks (analysis, context decoder
+        and phases, synthesis) run under autocast in that type; rates, quantisation and the
+        integer scale decoder stay in float32.
         """
-        y, z = self.encode_latents(x, level)
+        low = torch.autocast(x.device.type, dtype=self.low_precision or torch.bfloat16,
+                             enabled=self.low_precision is not None)
+        with low:
+            y, z = self.encode_latents(x, level)
+        y, z = y.float(), z.float()
         bits_z = self.z_prior.bits(z + torch.empty_like(z).uniform_(-0.5, 0.5))
         z_hat = round_ste(z)
         raw = self.scale_index_float(z_hat, level)
         index = raw + (raw.clamp(0, self.config.n_scales - 1) - raw).detach()  # STE clamp
         sigma = self.config.sigma_min * torch.exp(round_ste(index) * self.log_sigma_step)
-        p = self.context_decoder(z_hat)
+        with low:
+            p = self.context_decoder(z_hat)
 
         h, w = y.shape[-2:]
         y_hat = torch.zeros_like(y)
         bits_y = torch.zeros_like(y)
         for k in range(len(PHASES)):
             mask = phase_mask(k, h, w, y.device)
-            mu, q = self.phase_params(k, p, y_hat, level)
+            with low:
+                mu, q = self.phase_params(k, p, y_hat, level)
+            mu, q = mu.float(), q.float()
             r = (y - mu) / q
             bits_y = bits_y + mask * gaussian_bits(r + torch.empty_like(r).uniform_(-0.5, 0.5), sigma)
             y_hat = y_hat + mask * (q * round_ste(r) + mu)
-        return {"x_hat": self.reconstruct(y_hat, level),
+        with low:
+            x_hat = self.reconstruct(y_hat, level)
+        return {"x_hat": x_hat.float(),
                 "bits_y": bits_y.sum(dim=(1, 2, 3)), "bits_z": bits_z.sum(dim=(1, 2, 3))}

@@ -45,6 +45,7 @@ class TrainConfig:
     init: str = ""    # weights file to start from when there is no checkpoint yet
     compile: bool = False  # torch.compile the model: ~1.5x faster steps after a ~1.5 min warm-up
     balance_levels: bool = False  # divide each level's loss by its running mean (train.trainer)
+    bf16: bool = False  # the float networks in bfloat16 autocast (rates stay float32)
 
     # stage 2 (perceptual); the weights multiply terms of D (see train.losses)
     stage: str = "mse"

@@ -143,6 +143,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     out = Path(cfg.out)
     ckpt = out / CHECKPOINT
     model = PicoModel(model_config(cfg, ckpt)).to(device)
+    model.low_precision = torch.bfloat16 if cfg.bf16 else None
     optimizer = torch.optim.Adam(parameter_groups(model, cfg))
     start = 0
     if ckpt.exists():
