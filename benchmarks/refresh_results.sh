@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # Re-measure everything in docs/results after the weights of a shipped model change.
 #
-#   bash benchmarks/refresh_results.sh MODEL [CACHE]
+#   [CACHE=runs/kodak_full.cache] bash benchmarks/refresh_results.sh MODEL [MODEL ...]
 #
 # Every shipped model is benched; the reference codecs' points and those of the other
-# models stay in CACHE (they did not change); MODEL's are redone.
-# Then: the per-level table against JPEG, BD-rate tables against every anchor, the plots and
-# report, the speed figures and the golden bitstream. The model card needs its training run:
+# models stay in CACHE (they did not change); the named MODELs' are redone.
+# Then: the per-level tables against JPEG, BD-rate tables against every anchor (and `mse`),
+# the plots and report, the speed figures and the golden bitstream. The model card needs its training run:
 # python benchmarks/model_card.py --model MODEL --run RUN --kodak ... --speed ...
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MODEL=$1
-CACHE=${2:-runs/kodak_full.cache}
+CACHE=${CACHE:-runs/kodak_full.cache}
 KODAK=../shared/data/kodak
 OUT=docs/results
 SHIPPED=$(python -c "from picodec import weights; print(','.join(f'picodec-{m}' for m in weights.available()))")
 CODECS=$SHIPPED,jpeg,jpegli,webp,avif,avif-slow,jxl,heic
 
-rm -rf "$CACHE/picodec-$MODEL"
+for model in "$@"; do rm -rf "$CACHE/picodec-$model"; done
 picodec bench "$KODAK" --codecs "$CODECS" --out "$OUT/kodak.json" --cache "$CACHE"
-python benchmarks/kodak_vs_jpeg.py --model "$MODEL" --results "$OUT/kodak.json"
-for anchor in avif webp jxl jpeg; do
+for model in "$@"; do
+  python benchmarks/kodak_vs_jpeg.py --model "$model" --results "$OUT/kodak.json"
+done
+for anchor in avif webp jxl jpeg picodec-mse; do
   picodec bdrate "$OUT/kodak.json" --anchor "$anchor" > "$OUT/bdrate_vs_$anchor.md"
 done
 picodec plot "$OUT/kodak.json" --out "$OUT/report"

@@ -57,6 +57,15 @@ def test_train_resume_and_export(tmp_path, data_dir):
     assert codec.decompress_tile(payload, 64, 128, 2).shape == (64, 128, 3)
 
 
+def test_keep_every_keeps_a_snapshot_of_each_such_step(tmp_path, data_dir):
+    out = tmp_path / "run"
+    train(replace(_config(data_dir, out, 3), keep_every=1), progress=False)
+    kept = sorted(out.glob("checkpoint-*.safetensors"))
+    assert [p.name for p in kept] == [f"checkpoint-{s}.safetensors" for s in (1, 2, 3)]
+    model = PicoModel(ModelConfig())
+    assert [load_checkpoint(p, model) for p in kept] == [1, 2, 3]
+
+
 def test_level_balance_gives_every_level_a_unit_loss_and_survives_a_resume(tmp_path, data_dir):
     balance = LevelBalance(2)
     for _ in range(300):  # level 1's loss is 100x level 0's: after balancing both are ~1

@@ -39,6 +39,7 @@ class TrainConfig:
     decay_from: float = 0.8
     clip_grad: float = 1.0
     checkpoint_every: int = 250
+    keep_every: int = 0  # also keep checkpoint-STEP.safetensors every this many steps (0: never)
     seed: int = 0
     device: str = "cpu"
     threads: int = 0  # torch CPU threads; 0 keeps torch's default

@@ -2,7 +2,9 @@
 
     crops ─► objective.loss(model, level) ─► Adam ─► (stage 2: a discriminator step)
                       │
-                      └─ every ``checkpoint_every`` steps: checkpoint.safetensors (resumable)
+                      ├─ every ``checkpoint_every`` steps: checkpoint.safetensors (resumable)
+                      └─ every ``keep_every`` steps: a copy, checkpoint-STEP.safetensors
+                         (snapshots to fork a learning-rate decay from, or to compare)
 
 Stage 1 ("mse"): loss = bpp + λ[level] · 255² · MSE on random crops; with
 ``balance_levels`` each level's loss is divided by its running mean (LevelBalance).
@@ -18,6 +20,7 @@ import csv
 import json
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -205,10 +208,13 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(level=level, bpp=f"{logs['bpp']:.3f}", psnr=f"{logs['psnr']:.2f}")
-            if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
+            keep = cfg.keep_every > 0 and (step + 1) % cfg.keep_every == 0
+            if keep or (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
                 metadata[BALANCE_KEY] = balance.state()
                 save_checkpoint(ckpt, model, optimizer, step + 1, metadata)
                 objective.save(step + 1, metadata)
+                if keep:
+                    shutil.copyfile(ckpt, out / f"checkpoint-{step + 1}.safetensors")
     if bar is not None:
         bar.close()
     if writer is not None:
