@@ -6,9 +6,10 @@
 # Every shipped model is benched; the reference codecs' points and those of the other
 # models stay in CACHE (they did not change); the named MODELs' are redone.
 # Then: the per-level tables against JPEG, BD-rate tables against every anchor (and `mse`),
-# the plots and report, the speed figures and the golden bitstream. The model card needs its training run:
-# python benchmarks/model_card.py --model MODEL --run RUN --kodak ... --speed ...
+# the plots and report, the speed figures and the golden bitstream. The model cards need
+# their training runs: python benchmarks/model_card.py --model MODEL --run RUN --kodak ...
 set -euo pipefail
+[ $# -gt 0 ] || { echo "usage: bash benchmarks/refresh_results.sh MODEL [MODEL ...]" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 CACHE=${CACHE:-runs/kodak_full.cache}
 KODAK=../shared/data/kodak
