@@ -9,7 +9,9 @@ of several models, measured with `picodec bench` on real files.
 Sets: Kodak coded with 256-px tiles (its seams are where seam_error looks; text_mae where
 the detector finds text), the rendered-text set (benchmarks/text_set.py) and the screenshots.
 Each error is the mean over images and the given levels; the mean bpp beside it shows
-whether a model bought its gain with bits.
+whether a model bought its gain with bits. The second table compares each model with the
+one trained without a loss (`NAME-notext`, `NAME-notiling`) at equal level and at equal
+bits (`bd_error`: log-error against log-bpp, averaged over the overlap of the rates).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from picodec.eval.bdrate import bd_error
 from picodec.eval.bench import bench
 
 SEAM_TILE = 256
@@ -29,6 +32,42 @@ def _mean(records: list[dict[str, object]], codec: str, key: str, levels: set[in
     values = [float(r[key]) for r in records  # type: ignore[arg-type]
               if r["codec"] == codec and key in r and r["point"] in levels]
     return float(np.mean(values)) if values else float("nan")
+
+
+LOSS_ERRORS = {"text": ["kodak@256 text MAE", "text-set text MAE", "screens text MAE"],
+               "tiling": ["seam error"]}
+
+
+def _curve(records: list[dict[str, object]], codec: str, key: str,
+           levels: set[int]) -> tuple[list[float], list[float]]:
+    """Mean bpp and mean ``key`` per level: one rate–error point per level."""
+    rates, errors = [], []
+    for level in sorted(levels):
+        rows = [r for r in records if r["codec"] == codec and key in r and r["point"] == level]
+        if rows:
+            rates.append(float(np.mean([r["bpp"] for r in rows])))  # type: ignore[arg-type]
+            errors.append(float(np.mean([r[key] for r in rows])))  # type: ignore[arg-type]
+    return rates, errors
+
+
+def _effects(rows: dict[str, dict[str, float]],
+             curves: dict[str, dict[str, tuple[list[float], list[float]]]]) -> list[str]:
+    """One line per ablated loss and error: with, without, change at equal level and bits."""
+    lines = ["| loss | error | with | without | change, equal level | change, equal bits |",
+             "|---|---|---|---|---|---|"]
+    for model in rows:
+        base, _, loss = model.rpartition("-no")
+        if base not in rows or loss not in LOSS_ERRORS:
+            continue
+        for error in LOSS_ERRORS[loss]:
+            if error not in rows[base]:
+                continue
+            with_, without = rows[base][error], rows[model][error]
+            at_bits, lo, hi = bd_error(*curves[model][error], *curves[base][error])
+            lines.append(f"| {loss} | {error} | {with_:.4g} | {without:.4g} | "
+                         f"{(with_ / without - 1) * 100:+.1f} % | "
+                         f"{at_bits:+.1f} % [{lo:.3g}, {hi:.3g} bpp] |")
+    return lines
 
 
 def main() -> None:
@@ -49,22 +88,26 @@ def main() -> None:
     if args.screens:
         sets["screens"] = (args.screens, [f"picodec-{m}" for m in models])
     rows: dict[str, dict[str, float]] = {m: {} for m in models}
+    curves: dict[str, dict[str, tuple[list[float], list[float]]]] = {m: {} for m in models}
     for name, (folder, codecs) in sets.items():
         results = bench(folder, codecs, out / f"{name}.json", cache=out / "cache" / name,
                         only=["psnr", "text_mae", "seam_error"])
         records = results["records"]  # type: ignore[assignment]
+        keys = {f"{name} text MAE": "text_mae"}
+        if name == "kodak@256":
+            keys["seam error"] = "seam_error"
         for model, codec in zip(models, codecs, strict=True):
             rows[model][f"{name} bpp"] = _mean(records, codec, "bpp", levels)  # type: ignore[arg-type]
-            rows[model][f"{name} text MAE"] = _mean(records, codec, "text_mae", levels)  # type: ignore[arg-type]
-            if name == "kodak@256":
-                rows[model]["seam error"] = _mean(records, codec, "seam_error", levels)  # type: ignore[arg-type]
+            for column, key in keys.items():
+                rows[model][column] = _mean(records, codec, key, levels)  # type: ignore[arg-type]
+                curves[model][column] = _curve(records, codec, key, levels)  # type: ignore[arg-type]
     columns = list(rows[models[0]])
     lines = ["| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for model in models:
         lines.append(f"| {model} | " + " | ".join(f"{rows[model][c]:.4g}" for c in columns) + " |")
-    table = "\n".join(lines)
+    table = "\n".join([*lines, "", *_effects(rows, curves)])
     (out / "ablation.md").write_text(table + "\n")
-    (out / "ablation.json").write_text(json.dumps(rows, indent=1))
+    (out / "ablation.json").write_text(json.dumps({"means": rows, "curves": curves}, indent=1))
     print(table)
 
 

@@ -9,4 +9,4 @@ from picodec.codec import decode, encode, info
 from picodec.errors import PicodecError
 
 __all__ = ["PicodecError", "decode", "encode", "info"]
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from picodec.eval.bdrate import bd_rate, format_table, table
+from picodec.eval.bdrate import bd_error, bd_rate, format_table, table
 
 RATES = [0.1, 0.2, 0.4, 0.8, 1.6]
 QUALITY = [26.0, 29.0, 31.5, 34.0, 36.0]
@@ -38,6 +38,22 @@ def test_hand_computed_linear_case():
     assert pct == pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.parametrize("factor", [0.7, 1.0, 1.5])
+def test_bd_error_recovers_a_constant_error_factor_over_the_rate_overlap(factor):
+    errors = [0.05 * r ** -0.5 for r in RATES]  # log-error linear in log-rate
+    pct, lo, hi = bd_error(RATES, errors, RATES[1:4], [e * factor for e in errors[1:4]])
+    assert pct == pytest.approx((factor - 1) * 100)
+    assert (lo, hi) == pytest.approx((0.2, 0.8))
+
+
+def test_bd_error_compares_at_equal_rate_not_equal_level():
+    # the test codec spends twice the bits per level on the same error curve: no gain
+    errors = [0.05 * r ** -0.5 for r in RATES]
+    doubled = [r * 2 for r in RATES]
+    assert bd_error(RATES, errors, doubled, [0.05 * r ** -0.5 for r in doubled])[0] == \
+        pytest.approx(0.0, abs=1e-9)
+
+
 def test_no_overlap_or_no_data_is_nan():
     assert math.isnan(bd_rate(RATES, QUALITY, RATES, [q + 20 for q in QUALITY])[0])
     assert math.isnan(bd_rate(RATES, QUALITY, [], [])[0])
@@ -54,3 +70,4 @@ def test_lower_is_better_metrics_and_the_table():
     assert bd["psnr"]["half"][0] == pytest.approx(-50.0)
     assert bd["butteraugli"]["half"][0] == pytest.approx(-50.0)
     assert "-50.0 %" in format_table(bd, "anchor")
+    assert math.isnan(bd_error(RATES, QUALITY, [r * 100 for r in RATES], QUALITY)[0])
