@@ -3,8 +3,8 @@ of several models, measured with `picodec bench` on real files.
 
     PICODEC_MODEL_PATH=runs/models python benchmarks/ablation.py \\
         --models mse,perceptual,perceptual-notext,perceptual-notiling \\
-        --kodak ../shared/data/kodak --text-set runs/text-set --screens ../shared/data/text \\
-        --out docs/results/ablation
+        --kodak ../shared/data/kodak --text-set runs/text-set \\
+        --screens ../shared/data/text/gimp_help_screenshots --out runs/ablation
 
 Sets: Kodak coded with 256-px tiles (its seams are where seam_error looks; text_mae where
 the detector finds text), the rendered-text set (benchmarks/text_set.py) and the screenshots.
@@ -12,6 +12,8 @@ Each error is the mean over images and the given levels; the mean bpp beside it 
 whether a model bought its gain with bits. The second table compares each model with the
 one trained without a loss (`NAME-notext`, `NAME-notiling`) at equal level and at equal
 bits (`bd_error`: log-error against log-bpp, averaged over the overlap of the rates).
+ablation.md and ablation.json are what docs/results/ablation keeps (the benches and their
+cache stay in --out).
 """
 
 from __future__ import annotations
