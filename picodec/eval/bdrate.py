@@ -56,6 +56,7 @@ def bd_error(anchor_rates: Sequence[float], anchor_errors: Sequence[float],
     ranges: exp(mean(log E_test − log E_anchor)) − 1. Negative: the test codec's error is
     smaller for the same bits. For errors (lower is better) such as text MAE or seam error.
     """
+    # _curve(values, keys) sorts by keys and returns (keys, log values): here keys = log-rate
     rates_a, log_ea = _curve(anchor_errors, np.log(anchor_rates))
     rates_t, log_et = _curve(test_errors, np.log(test_rates))
     if len(rates_a) < 2 or len(rates_t) < 2:
