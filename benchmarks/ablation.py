@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from picodec.eval.bdrate import bd_error
+from picodec.eval.bdrate import bd_error, mean_curves
 from picodec.eval.bench import bench
 
 SEAM_TILE = 256
@@ -38,18 +38,6 @@ def _mean(records: list[dict[str, object]], codec: str, key: str, levels: set[in
 
 LOSS_ERRORS = {"text": ["kodak@256 text MAE", "text-set text MAE", "screens text MAE"],
                "tiling": ["seam error"]}
-
-
-def _curve(records: list[dict[str, object]], codec: str, key: str,
-           levels: set[int]) -> tuple[list[float], list[float]]:
-    """Mean bpp and mean ``key`` per level: one rate–error point per level."""
-    rates, errors = [], []
-    for level in sorted(levels):
-        rows = [r for r in records if r["codec"] == codec and key in r and r["point"] == level]
-        if rows:
-            rates.append(float(np.mean([r["bpp"] for r in rows])))  # type: ignore[arg-type]
-            errors.append(float(np.mean([r[key] for r in rows])))  # type: ignore[arg-type]
-    return rates, errors
 
 
 def _effects(rows: dict[str, dict[str, float]],
@@ -95,6 +83,7 @@ def main() -> None:
         results = bench(folder, codecs, out / f"{name}.json", cache=out / "cache" / name,
                         only=["psnr", "text_mae", "seam_error"])
         records = results["records"]  # type: ignore[assignment]
+        in_levels = [r for r in records if r["point"] in levels]  # type: ignore[index]
         keys = {f"{name} text MAE": "text_mae"}
         if name == "kodak@256":
             keys["seam error"] = "seam_error"
@@ -102,7 +91,7 @@ def main() -> None:
             rows[model][f"{name} bpp"] = _mean(records, codec, "bpp", levels)  # type: ignore[arg-type]
             for column, key in keys.items():
                 rows[model][column] = _mean(records, codec, key, levels)  # type: ignore[arg-type]
-                curves[model][column] = _curve(records, codec, key, levels)  # type: ignore[arg-type]
+                curves[model][column] = mean_curves(in_levels, key)[codec]
     columns = list(rows[models[0]])
     lines = ["| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for model in models:

@@ -56,17 +56,9 @@ def bd_error(anchor_rates: Sequence[float], anchor_errors: Sequence[float],
     ranges: exp(mean(log E_test − log E_anchor)) − 1. Negative: the test codec's error is
     smaller for the same bits. For errors (lower is better) such as text MAE or seam error.
     """
-    # _curve(values, keys) sorts by keys and returns (keys, log values): here keys = log-rate
-    rates_a, log_ea = _curve(anchor_errors, np.log(anchor_rates))
-    rates_t, log_et = _curve(test_errors, np.log(test_rates))
-    if len(rates_a) < 2 or len(rates_t) < 2:
-        return math.nan, math.nan, math.nan
-    lo, hi = max(rates_a[0], rates_t[0]), min(rates_a[-1], rates_t[-1])
-    if not lo < hi:
-        return math.nan, math.exp(lo), math.exp(hi)
-    area_a = PchipInterpolator(rates_a, log_ea).integrate(lo, hi)
-    area_t = PchipInterpolator(rates_t, log_et).integrate(lo, hi)
-    return (math.exp((area_t - area_a) / (hi - lo)) - 1) * 100, math.exp(lo), math.exp(hi)
+    # bd_rate with the axes swapped: errors play the rates, log-rate plays the quality
+    pct, lo, hi = bd_rate(anchor_errors, np.log(anchor_rates), test_errors, np.log(test_rates))
+    return pct, math.exp(lo), math.exp(hi)
 
 
 def mean_curves(records: list[dict[str, object]], metric: str) -> dict[str, tuple[list[float], list[float]]]:
