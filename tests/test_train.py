@@ -3,6 +3,7 @@
 import csv
 import subprocess
 import sys
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -17,7 +18,7 @@ from picodec.model.pico import PicoModel
 from picodec.model.runtime import CodecModel
 from picodec.train.checkpoint import load_checkpoint, read_metadata
 from picodec.train.config import TrainConfig, geometric
-from picodec.train.trainer import BALANCE_KEY, LevelBalance, learning_rate, train
+from picodec.train.trainer import BALANCE_KEY, LevelBalance, learning_rate, train, warn_slow_bf16
 from picodec.train.widen import widen
 from tests.conftest import photo_like
 
@@ -170,4 +171,15 @@ def test_bf16_training_pass_stays_close_and_keeps_rates_in_float32(tmp_path, dat
     assert torch.allclose(low["bits_y"], full["bits_y"], rtol=0.05)
     cfg = TrainConfig(data=str(data_dir), out=str(tmp_path / "run"), patch=64, batch=2, steps=2,
                       checkpoint_every=2, threads=1, bf16=True)
-    assert load_checkpoint(train(cfg, progress=False), PicoModel(ModelConfig())) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the slow-bf16 warning, tested below
+        assert load_checkpoint(train(cfg, progress=False), PicoModel(ModelConfig())) == 2
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_bf16_warns_only_where_the_cpu_lacks_bfloat16(bf16):
+    slow = bf16 and not torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_slow_bf16(TrainConfig(bf16=bf16), torch.device("cpu"))
+    assert any("bfloat16" in str(w.message) for w in caught) == slow
