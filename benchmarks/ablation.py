@@ -6,8 +6,8 @@ of several models, measured with `picodec bench` on real files.
         --kodak ../shared/data/kodak --text-set runs/text-set \\
         --screens ../shared/data/text/gimp_help_screenshots --out runs/ablation
 
-Sets: Kodak coded with 256-px tiles (its seams are where seam_error looks; text_mae where
-the detector finds text), the rendered-text set (benchmarks/text_set.py) and the screenshots.
+Sets: Kodak coded with 256-px tiles (its seams are where seam_error and seam_excess look;
+text_mae where the detector finds text), the rendered-text set (benchmarks/text_set.py) and the screenshots.
 Each error is the mean over images and the given levels; the mean bpp beside it shows
 whether a model bought its gain with bits. The second table compares each model with the
 one trained without a loss (`NAME-notext`, `NAME-notiling`) at equal level and at equal
@@ -37,7 +37,7 @@ def _mean(records: list[dict[str, object]], codec: str, key: str, levels: set[in
 
 
 LOSS_ERRORS = {"text": ["kodak@256 text MAE", "text-set text MAE", "screens text MAE"],
-               "tiling": ["seam error"]}
+               "tiling": ["seam error", "seam excess"]}
 
 
 def _effects(rows: dict[str, dict[str, float]],
@@ -53,10 +53,14 @@ def _effects(rows: dict[str, dict[str, float]],
             if error not in rows[base]:
                 continue
             with_, without = rows[base][error], rows[model][error]
-            at_bits, lo, hi = bd_error(*curves[model][error], *curves[base][error])
+            at_level = f"{(with_ / without - 1) * 100:+.1f} %"
+            if min(curves[model][error][1] + curves[base][error][1]) > 0:
+                at_bits, lo, hi = bd_error(*curves[model][error], *curves[base][error])
+                at_bits_cell = f"{at_bits:+.1f} % [{lo:.3g}, {hi:.3g} bpp]"
+            else:  # a level without excess: no log-error curve
+                at_bits_cell = "n/a"
             lines.append(f"| {loss} | {error} | {with_:.4g} | {without:.4g} | "
-                         f"{(with_ / without - 1) * 100:+.1f} % | "
-                         f"{at_bits:+.1f} % [{lo:.3g}, {hi:.3g} bpp] |")
+                         f"{at_level} | {at_bits_cell} |")
     return lines
 
 
@@ -81,12 +85,13 @@ def main() -> None:
     curves: dict[str, dict[str, tuple[list[float], list[float]]]] = {m: {} for m in models}
     for name, (folder, codecs) in sets.items():
         results = bench(folder, codecs, out / f"{name}.json", cache=out / "cache" / name,
-                        only=["psnr", "text_mae", "seam_error"])
+                        only=["psnr", "text_mae", "seam_error", "seam_excess"])
         records = results["records"]  # type: ignore[assignment]
         in_levels = [r for r in records if r["point"] in levels]  # type: ignore[index]
         keys = {f"{name} text MAE": "text_mae"}
         if name == "kodak@256":
             keys["seam error"] = "seam_error"
+            keys["seam excess"] = "seam_excess"
         for model, codec in zip(models, codecs, strict=True):
             rows[model][f"{name} bpp"] = _mean(records, codec, "bpp", levels)  # type: ignore[arg-type]
             for column, key in keys.items():

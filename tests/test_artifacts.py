@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from picodec.eval.artifacts import seam_error, text_mae, text_mask
+from picodec.eval.artifacts import seam_error, seam_excess, text_mae, text_mask
 from tests.conftest import photo_like
 
 
@@ -23,8 +23,24 @@ def test_seam_error_is_zero_without_error_and_grows_with_a_colour_step_at_a_seam
     assert seam_error(image, np.clip(off, 0, 255).astype(np.uint8), 128) < steps[1] / 5
 
 
+def test_seam_excess_counts_only_what_the_seams_add():
+    image = photo_like(300, 400)
+    # an error pattern that repeats every half tile: seams and halfway lines see the same
+    stripes = image.astype(int) + 6 * ((np.arange(400) // 16) % 4 == 0)[None, :, None]
+    striped = np.clip(stripes, 0, 255).astype(np.uint8)
+    assert seam_error(image, striped, 128) > 0
+    assert seam_excess(image, striped, 128) == pytest.approx(0, abs=1e-12)
+    # a colour step at a seam shows as excess, the same step halfway between as a deficit
+    at_seam, halfway = image.astype(int), image.astype(int)
+    at_seam[:, 256:] += 8
+    halfway[:, 192:] += 8
+    assert seam_excess(image, np.clip(at_seam, 0, 255).astype(np.uint8), 128) > 0.005
+    assert seam_excess(image, np.clip(halfway, 0, 255).astype(np.uint8), 128) < -0.005
+
+
 def test_seam_error_needs_a_seam():
     assert seam_error(photo_like(50, 60), photo_like(50, 60), 128) is None
+    assert seam_excess(photo_like(50, 60), photo_like(50, 60), 128) is None
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,20 @@ the boxes dilated by a few pixels. A box counts only when the wheel's recogniser
 in it with confidence ≥ TEXT_SCORE: the detector alone fires on brickwork and foliage
 (17 of the 24 Kodak photos, up to 28 % of an image), the recogniser rejects those.
 
-Seam error: the low-frequency colour step that tile seams add. For every seam, the error
+Seam error: the low-frequency colour step across tile seams. For every seam, the error
 D = decoded − original is averaged over a band of ``band`` pixels on each side and over
 ``length`` pixels along the seam; the score is the mean |left − right| of those averages,
 in [0, 1]. A codec without seams there scores its own background level.
+
+Seam excess: what the seams add to that background. The same statistic on the lines
+halfway between the seams (where no tile edge is) is subtracted:
+
+    tile seams ──┐            ┌── halfway lines (control)
+    |    :    |    :    |     seam_excess = seam_error(at |) − seam_error(at :)
+    |    :    |    :    |     ≈ 0 for a codec without seams; > 0 where seams show
+
+About three quarters of a picodec model's seam error is background (docs/DESIGN.md), so
+the excess is what a tiling loss can remove.
 """
 
 from __future__ import annotations
@@ -69,10 +79,22 @@ def _steps(error: np.ndarray, seams: range, band: int, length: int) -> list[floa
 
 
 def seam_error(original: np.ndarray, decoded: np.ndarray, tile: int, band: int = 8,
-               length: int = 16) -> float | None:
-    """Mean low-frequency error step across the seams of a ``tile`` grid; None if no seam."""
+               length: int = 16, offset: int = 0) -> float | None:
+    """Mean low-frequency error step across the seams of a ``tile`` grid (or, with
+    ``offset``, across that grid's lines shifted by ``offset`` pixels); None if no line."""
     error = (decoded.astype(np.float64) - original.astype(np.float64)) / 255
     h, w = error.shape[:2]
-    steps = _steps(error, range(tile, h, tile), band, length)           # horizontal seams
-    steps += _steps(error.transpose(1, 0, 2), range(tile, w, tile), band, length)  # vertical
+    first = offset or tile
+    steps = _steps(error, range(first, h, tile), band, length)           # horizontal lines
+    steps += _steps(error.transpose(1, 0, 2), range(first, w, tile), band, length)  # vertical
     return float(np.mean(steps)) if steps else None
+
+
+def seam_excess(original: np.ndarray, decoded: np.ndarray, tile: int, band: int = 8,
+                length: int = 16) -> float | None:
+    """Seam error at the seams minus the same statistic halfway between them; None if no seam."""
+    at_seams = seam_error(original, decoded, tile, band, length)
+    between = seam_error(original, decoded, tile, band, length, offset=tile // 2)
+    if at_seams is None or between is None:
+        return None
+    return at_seams - between

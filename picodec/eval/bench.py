@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from picodec.eval import codecs
-from picodec.eval.artifacts import MASK_VERSION, seam_error, text_mae, text_mask
+from picodec.eval.artifacts import MASK_VERSION, seam_error, seam_excess, text_mae, text_mask
 from picodec.eval.metrics import butteraugli, flip, lpips, ms_ssim, psnr, psnr_y, ssimulacra2
 
 RESULTS_VERSION = 1
@@ -32,9 +32,9 @@ CROP = 256
 DEFAULT_CODECS = ("picodec", "jpeg", "webp", "avif", "jxl", "heic")
 HIGHER_IS_BETTER = {"psnr": True, "psnr_y": True, "ms_ssim": True, "ssimulacra2": True,
                     "butteraugli": False, "butteraugli_p3": False, "flip": False, "lpips": False,
-                    "text_mae": False, "seam_error": False}
+                    "text_mae": False, "seam_error": False, "seam_excess": False}
 SEAM_TILE = 256  # seams are measured on this grid (picodec@256 has its seams there)
-PER_IMAGE_METRICS = {"text_mae", "seam_error"}  # recorded only where text / seams exist
+PER_IMAGE_METRICS = {"text_mae", "seam_error", "seam_excess"}  # recorded only where text / seams exist
 TEXT_MASKS = f"text-v{MASK_VERSION}"  # cache folder of the detector's masks
 RECORD_FIELDS = ("codec", "image", "point", "bytes", "bpp", "encode_s", "decode_s", "text_mask")
 
@@ -63,10 +63,11 @@ def available_metrics(lpips_weights: tuple[str, str] | None = None) -> tuple[lis
         names.append("text_mae")
     except ImportError:
         notes.append("text_mae skipped: pip install rapidocr-onnxruntime (PP-OCRv4 detector)")
-    names.append("seam_error")
+    names += ["seam_error", "seam_excess"]
     notes.append(f"seam_error: low-frequency error step across a {SEAM_TILE}-px grid "
                  f"(picodec@{SEAM_TILE} has its tile seams there; other codecs show their "
-                 "background level)")
+                 "background level); seam_excess: the same minus its value on the lines "
+                 "halfway between (what the seams add)")
     if lpips_weights:
         small = np.zeros((64, 64, 3), np.uint8)  # AlexNet's smallest comfortable input
         lpips(small, small, lpips_weights)  # bad weight files fail here, before any work
@@ -91,6 +92,7 @@ def _measure(rgb: np.ndarray, decoded: np.ndarray, metrics: list[str],
         "psnr": lambda: psnr(rgb, decoded), "psnr_y": lambda: psnr_y(rgb, decoded),
         "ms_ssim": lambda: ms_ssim(rgb, decoded), "ssimulacra2": lambda: ssimulacra2(rgb, decoded),
         "flip": lambda: flip(rgb, decoded), "seam_error": lambda: seam_error(rgb, decoded, SEAM_TILE),
+        "seam_excess": lambda: seam_excess(rgb, decoded, SEAM_TILE),
         "lpips": lambda: lpips(rgb, decoded, lpips_weights) if lpips_weights else None,
         "text_mae": lambda: text_mae(rgb, decoded, mask) if mask is not None else None}
     values = {m: compute[m]() for m in metrics if m in compute}
