@@ -7,13 +7,13 @@ of several models, measured with `picodec bench` on real files.
         --screens ../shared/data/text/gimp_help_screenshots --out runs/ablation
 
 Sets: Kodak coded with 256-px tiles (its seams are where seam_error and seam_excess look;
-text_mae where the detector finds text), the rendered-text set (benchmarks/text_set.py) and the screenshots.
-Each error is the mean over images and the given levels; the mean bpp beside it shows
-whether a model bought its gain with bits. The second table compares each model with the
-one trained without a loss (`NAME-notext`, `NAME-notiling`) at equal level and at equal
-bits (`bd_error`: log-error against log-bpp, averaged over the overlap of the rates).
-ablation.md and ablation.json are what docs/results/ablation keeps (the benches and their
-cache stay in --out).
+text_mae where the detector finds text) and, when given, the rendered-text set
+(benchmarks/text_set.py) and the screenshots. Each error is the mean over images and the
+given levels; the mean bpp beside it shows whether a model bought its gain with bits. The
+second table compares each model with the one trained without a loss (`NAME-notext`,
+`NAME-notiling`) at equal level and at equal bits (`bd_error`: log-error against
+log-bpp, averaged over the overlap of the rates). ablation.md and ablation.json are what
+docs/results keeps (the benches and their cache stay in --out).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", required=True, help="comma-separated model names")
     parser.add_argument("--kodak", required=True)
-    parser.add_argument("--text-set", required=True)
+    parser.add_argument("--text-set", help="the rendered-text set (optional)")
     parser.add_argument("--screens", help="real screenshots with text (optional)")
     parser.add_argument("--levels", default="0,1,2,3,4,5,6,7")
     parser.add_argument("--out", required=True)
@@ -77,10 +77,10 @@ def main() -> None:
     levels = {int(v) for v in args.levels.split(",")}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    sets = {"kodak@256": (args.kodak, [f"picodec-{m}@{SEAM_TILE}" for m in models]),
-            "text-set": (args.text_set, [f"picodec-{m}" for m in models])}
-    if args.screens:
-        sets["screens"] = (args.screens, [f"picodec-{m}" for m in models])
+    sets = {"kodak@256": (args.kodak, [f"picodec-{m}@{SEAM_TILE}" for m in models])}
+    for name, folder in (("text-set", args.text_set), ("screens", args.screens)):
+        if folder:
+            sets[name] = (folder, [f"picodec-{m}" for m in models])
     rows: dict[str, dict[str, float]] = {m: {} for m in models}
     curves: dict[str, dict[str, tuple[list[float], list[float]]]] = {m: {} for m in models}
     for name, (folder, codecs) in sets.items():
