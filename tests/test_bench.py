@@ -53,3 +53,14 @@ def test_metrics_can_be_restricted(tmp_path, capsys):
     assert all("ms_ssim" not in r and "psnr" in r for r in results["records"])
     assert main(["bench", str(tmp_path), "--codecs", "jpeg", "--out", str(out), "--metrics", "vmaf"]) == 1
     assert "unknown metrics" in capsys.readouterr().err
+
+
+def test_cached_points_without_a_seam_metric_are_redone(tmp_path):
+    Image.fromarray(photo_like(300, 300, seed=4)).save(tmp_path / "a.png")
+    out = tmp_path / "r.json"
+    common = ["bench", str(tmp_path), "--codecs", "jpeg", "--out", str(out), "--jobs", "1"]
+    assert main([*common, "--metrics", "psnr"]) == 0
+    assert all("seam_excess" not in r for r in json.loads(out.read_text())["records"])
+    assert main([*common, "--metrics", "psnr,seam_error,seam_excess"]) == 0
+    records = json.loads(out.read_text())["records"]
+    assert records and all("seam_error" in r and "seam_excess" in r for r in records)

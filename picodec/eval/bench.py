@@ -34,7 +34,8 @@ HIGHER_IS_BETTER = {"psnr": True, "psnr_y": True, "ms_ssim": True, "ssimulacra2"
                     "butteraugli": False, "butteraugli_p3": False, "flip": False, "lpips": False,
                     "text_mae": False, "seam_error": False, "seam_excess": False}
 SEAM_TILE = 256  # seams are measured on this grid (picodec@256 has its seams there)
-PER_IMAGE_METRICS = {"text_mae", "seam_error", "seam_excess"}  # recorded only where text / seams exist
+SEAM_METRICS = {"seam_error", "seam_excess"}
+PER_IMAGE_METRICS = {"text_mae"} | SEAM_METRICS  # recorded only where text / seams exist
 TEXT_MASKS = f"text-v{MASK_VERSION}"  # cache folder of the detector's masks
 RECORD_FIELDS = ("codec", "image", "point", "bytes", "bpp", "encode_s", "decode_s", "text_mask")
 
@@ -133,6 +134,8 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str,
     mask = np.asarray(Image.open(mask_path)) > 0 if mask_path.exists() else None
     wanted_text = mask is not None and "text_mae" in metrics
     keep = set(RECORD_FIELDS) | set(metrics) - ({"text_mae"} if mask is None else set())
+    has_seams = seam_error(rgb, rgb, SEAM_TILE) is not None
+    required = set(metrics) - PER_IMAGE_METRICS | (set(metrics) & SEAM_METRICS if has_seams else set())
     folder = Path(cache) / codec_name
     folder.mkdir(parents=True, exist_ok=True)
     records = []
@@ -142,7 +145,7 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str,
         if done.exists():
             cached = json.loads(done.read_text())
             fresh_text = not wanted_text or cached.get("text_mask") == MASK_VERSION
-            if set(metrics) - PER_IMAGE_METRICS <= set(cached) and fresh_text:
+            if required <= set(cached) and fresh_text:
                 records.append({k: v for k, v in cached.items() if k in keep})
                 continue
         t0 = time.perf_counter()
