@@ -62,20 +62,30 @@ def text_mae(original: np.ndarray, decoded: np.ndarray, mask: np.ndarray) -> flo
     return float(diff[mask].mean())
 
 
-def _steps(error: np.ndarray, seams: range, band: int, length: int) -> list[float]:
-    """|mean error left of each seam − right of it| in windows along axis 1 = seam axis."""
+def _lines(extent: int, along: int, first: int, tile: int, band: int, length: int) -> list[int]:
+    """Grid lines across an axis of ``extent`` pixels with a full band on each side and at
+    least one window of ``length`` along them (``along`` pixels long)."""
+    if along < length:
+        return []
+    return [s for s in range(first, extent, tile) if s - band >= 0 and s + band <= extent]
+
+
+def _steps(error: np.ndarray, lines: list[int], band: int, length: int) -> list[float]:
+    """|mean error left of each line − right of it| in windows along axis 1 = line axis."""
     out = []
-    for s in seams:
-        if s - band < 0 or s + band > error.shape[0]:
-            continue
-        left = error[s - band:s].mean(axis=0)
-        right = error[s:s + band].mean(axis=0)
-        n = (left.shape[0] // length) * length
-        if n == 0:
-            continue
-        step = (left[:n] - right[:n]).reshape(n // length, length, -1).mean(axis=1)
+    n = (error.shape[1] // length) * length
+    for s in lines:
+        left = error[s - band:s, :n].mean(axis=0)
+        right = error[s:s + band, :n].mean(axis=0)
+        step = (left - right).reshape(n // length, length, -1).mean(axis=1)
         out.extend(np.abs(step).ravel().tolist())
     return out
+
+
+def has_seams(height: int, width: int, tile: int, band: int = 8, length: int = 16) -> bool:
+    """Whether an image of this size has a seam of a ``tile`` grid that seam_error measures."""
+    return bool(_lines(height, width, tile, tile, band, length)
+                or _lines(width, height, tile, tile, band, length))
 
 
 def seam_error(original: np.ndarray, decoded: np.ndarray, tile: int, band: int = 8,
@@ -85,8 +95,9 @@ def seam_error(original: np.ndarray, decoded: np.ndarray, tile: int, band: int =
     error = (decoded.astype(np.float64) - original.astype(np.float64)) / 255
     h, w = error.shape[:2]
     first = offset or tile
-    steps = _steps(error, range(first, h, tile), band, length)           # horizontal lines
-    steps += _steps(error.transpose(1, 0, 2), range(first, w, tile), band, length)  # vertical
+    steps = _steps(error, _lines(h, w, first, tile, band, length), band, length)  # horizontal
+    steps += _steps(error.transpose(1, 0, 2), _lines(w, h, first, tile, band, length),
+                    band, length)                                               # vertical
     return float(np.mean(steps)) if steps else None
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from picodec.eval import codecs
-from picodec.eval.artifacts import MASK_VERSION, seam_error, seam_excess, text_mae, text_mask
+from picodec.eval.artifacts import MASK_VERSION, has_seams, seam_error, seam_excess, text_mae, text_mask
 from picodec.eval.metrics import butteraugli, flip, lpips, ms_ssim, psnr, psnr_y, ssimulacra2
 
 RESULTS_VERSION = 1
@@ -134,8 +134,8 @@ def run_task(codec_name: str, image: str, metrics: list[str], cache: str,
     mask = np.asarray(Image.open(mask_path)) > 0 if mask_path.exists() else None
     wanted_text = mask is not None and "text_mae" in metrics
     keep = set(RECORD_FIELDS) | set(metrics) - ({"text_mae"} if mask is None else set())
-    has_seams = seam_error(rgb, rgb, SEAM_TILE) is not None
-    required = set(metrics) - PER_IMAGE_METRICS | (set(metrics) & SEAM_METRICS if has_seams else set())
+    seams = SEAM_METRICS if has_seams(*rgb.shape[:2], SEAM_TILE) else set()
+    required = set(metrics) - PER_IMAGE_METRICS | set(metrics) & seams
     folder = Path(cache) / codec_name
     folder.mkdir(parents=True, exist_ok=True)
     records = []
