@@ -1,0 +1,69 @@
+"""Pillow plugin: once ``picodec`` is imported, Pillow opens and saves ``.pico`` files.
+
+    >>> import picodec
+    >>> from PIL import Image
+    >>> Image.open("photo.jpg").save("photo.pico", level=4)   # model="mse", tile=256 too
+    >>> image = Image.open("photo.pico")   # reads the header only: size, mode, info
+    >>> image.load()                        # decodes with the model named by the file
+
+    Image.open ─► PicoImageFile._open ─► header: size, mode, info["level"], info["model"]
+    image.load ─► PicoDecoder.decode  ─► picodec.decode(whole file) ─► pixels
+    image.save ─► _save               ─► picodec.encode(image, level, model) ─► bytes
+
+Errors in a file that starts like a ``.pico`` (truncated, corrupt, unknown version) raise
+:class:`picodec.PicodecError` with the same message the command line prints.
+"""
+
+from __future__ import annotations
+
+from typing import IO
+
+from PIL import Image, ImageFile
+
+from picodec import codec, container, weights
+
+FORMAT = "PICO"
+
+
+def _accept(prefix: bytes) -> bool:
+    return prefix[:4] == container.MAGIC
+
+
+class PicoImageFile(ImageFile.ImageFile):
+    """A ``.pico`` file opened by Pillow; the network runs only when pixels are needed."""
+
+    format = FORMAT
+    format_description = "picodec learned image"
+
+    def _open(self) -> None:
+        header, _, _ = container.unpack_header(self.fp.read())
+        self._size = (header.width, header.height)
+        self._mode = "L" if header.channels == 1 else "RGB"
+        self.info["level"] = header.level
+        self.info["model"] = weights.name_of(header.model_id)
+        self.tile = [ImageFile._Tile(FORMAT, (0, 0, *self.size), 0, ())]
+
+
+class PicoDecoder(ImageFile.PyDecoder):
+    """Decodes the whole file at once (its tiles are the codec's business, not Pillow's)."""
+
+    _pulls_fd = True
+
+    def decode(self, buffer: bytes | Image.SupportsArrayInterface) -> tuple[int, int]:
+        assert self.fd is not None
+        self.set_as_raw(codec.decode(self.fd.read()).tobytes())
+        return -1, 0
+
+
+def _save(image: Image.Image, fp: IO[bytes], filename: str | bytes) -> None:
+    options = {key: image.encoderinfo[key] for key in ("level", "model", "tile") if key in image.encoderinfo}
+    fp.write(codec.encode(image, **options))
+
+
+def register() -> None:
+    """Teach Pillow the ``.pico`` format (done by ``import picodec``)."""
+    Image.register_open(FORMAT, PicoImageFile, _accept)
+    Image.register_decoder(FORMAT, PicoDecoder)
+    Image.register_save(FORMAT, _save)
+    Image.register_extension(FORMAT, ".pico")
+    Image.register_mime(FORMAT, "image/x-pico")

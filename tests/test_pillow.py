@@ -1,0 +1,42 @@
+"""The Pillow plugin: Image.open and Image.save speak .pico once picodec is imported."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import picodec
+from picodec.errors import PicodecError
+from tests.conftest import photo_like
+
+
+def test_save_and_open_match_the_api(tmp_path):
+    image = Image.fromarray(photo_like(70, 90))
+    path = tmp_path / "photo.pico"
+    image.save(path, level=1, model="mse")
+    data = path.read_bytes()
+    assert data == picodec.encode(image, level=1, model="mse")
+
+    opened = Image.open(path)
+    assert (opened.format, opened.size, opened.mode) == ("PICO", (90, 70), "RGB")
+    assert opened.info == {"level": 1, "model": "mse"}
+    assert np.array_equal(np.asarray(opened), np.asarray(picodec.decode(data)))
+
+
+def test_grayscale_comes_back_grayscale():
+    buffer = io.BytesIO()
+    Image.fromarray(photo_like(40, 50)[..., 0]).save(buffer, format="PICO")
+    opened = Image.open(buffer)
+    assert opened.mode == "L" and opened.info["level"] == 4
+    assert np.asarray(opened).shape == (40, 50)
+
+
+def test_a_broken_file_raises_the_codec_error_and_other_formats_are_untouched():
+    buffer = io.BytesIO()
+    Image.fromarray(photo_like(40, 50)).save(buffer, format="PICO")
+    with pytest.raises(PicodecError, match="truncated"):
+        Image.open(io.BytesIO(buffer.getvalue()[:-5]))
+    png = io.BytesIO()
+    Image.fromarray(photo_like(8, 8)).save(png, format="PNG")
+    assert Image.open(png).format == "PNG"
