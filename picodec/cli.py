@@ -1,6 +1,6 @@
 """The ``picodec`` command. Each subcommand is a thin call into the package.
 
-    picodec encode IN OUT [--level L] [--model NAME] [--force]
+    picodec encode IN OUT [--level L | --max-size SIZE] [--model NAME] [--force]
     picodec decode IN OUT [--force]
     picodec info IN
     picodec demo [IMAGE]
@@ -28,16 +28,28 @@ def _read(path: str) -> bytes:
         raise PicodecError(f"cannot read {path}: {err.strerror or err}") from err
 
 
+def byte_count(text: str) -> int:
+    """A file size: a number of bytes with an optional k/M suffix (10^3, 10^6): 50000, 50k, 1.5M."""
+    scale = {"k": 1000, "m": 1_000_000}.get(text[-1:].lower(), 1)
+    try:
+        count = round(float(text[:-1] if scale > 1 else text) * scale)
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"not a size: '{text}' (e.g. 50000, 50k, 1.5M)") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"size must be positive: '{text}'")
+    return count
+
+
 def cmd_encode(args: argparse.Namespace) -> None:
     from picodec import codec, imageio
 
     if Path(args.output).exists() and not args.force:
         raise PicodecError(f"{args.output} exists (use --force to overwrite)")
     data = codec.encode(args.input, level=args.level, model=args.model, threads=args.threads,
-                        tile=args.tile)
+                        tile=args.tile, max_bytes=args.max_size)
     imageio.write_atomic(args.output, data, force=args.force)
     fields = codec.info(data)
-    print(f"{args.output}: {fields['width']}x{fields['height']}, level {args.level}, "
+    print(f"{args.output}: {fields['width']}x{fields['height']}, level {fields['level']}, "
           f"{fields['bytes']} bytes, {fields['bpp']:.4f} bpp")
 
 
@@ -134,8 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("encode", help="compress an image to .pico")
     p.add_argument("input")
     p.add_argument("output")
-    p.add_argument("--level", "-l", type=int, default=4,
-                   help="quality level, 0 (smallest) to 7 (best); default 4")
+    rate = p.add_mutually_exclusive_group()
+    rate.add_argument("--level", "-l", type=int, default=None,
+                      help="quality level, 0 (smallest) to 7 (best); default 4")
+    rate.add_argument("--max-size", type=byte_count, default=None, metavar="SIZE",
+                      help="the highest level whose file fits in SIZE bytes (50000, 50k, 1.5M)")
     p.add_argument("--model", "-m", default=None, help="shipped model name (default: the default)")
     p.add_argument("--tile", type=int, default=None,
                    help="tile size (default: 504, or one tile for images up to 1024 px)")

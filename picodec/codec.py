@@ -51,25 +51,53 @@ def _check_level(model: CodecModel, level: int) -> None:
                            f"'{model.name}')")
 
 
-def encode(image: imageio.ImageLike, level: int = 4, model: str | CodecModel | None = None,
-           threads: int | None = None, tile: int | None = None) -> bytes:
+DEFAULT_LEVEL = 4
+
+
+def encode(image: imageio.ImageLike, level: int | None = None, model: str | CodecModel | None = None,
+           threads: int | None = None, tile: int | None = None, max_bytes: int | None = None) -> bytes:
     """Compress an image (PIL image, numpy array or path) to ``.pico`` bytes.
 
-    ``tile`` overrides the tile size (default: ``tiling.choose_tile``).
+    ``level`` defaults to ``DEFAULT_LEVEL``. ``max_bytes`` picks the level instead: the
+    highest one whose file fits, found by bisection over the levels (a few encodes; the
+    rate rises with the level). ``tile`` overrides the tile size (``tiling.choose_tile``).
     """
     codec = model if isinstance(model, CodecModel) else weights.load(model or weights.DEFAULT_MODEL)
-    _check_level(codec, level)
+    if level is not None and max_bytes is not None:
+        raise PicodecError("give a level or a size limit, not both")
     rgb, channels = imageio.load(image)
     size = tile or tiling.choose_tile(*rgb.shape[:2])
     if not 64 <= size <= 4096:
         raise PicodecError(f"tile size {size} out of range (64 to 4096)")
-    tiles = tiling.grid(rgb.shape[0], rgb.shape[1], size)
-    payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(rgb, t), int(level)),
-                          tiles, threads)
-    header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
-                              channels=channels, level=int(level), tile=size,
-                              margin=tiling.MARGIN)
-    return container.pack(header, payloads)
+
+    def encode_at(level: int) -> bytes:
+        _check_level(codec, level)
+        tiles = tiling.grid(rgb.shape[0], rgb.shape[1], size)
+        payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(rgb, t), int(level)),
+                              tiles, threads)
+        header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
+                                  channels=channels, level=int(level), tile=size,
+                                  margin=tiling.MARGIN)
+        return container.pack(header, payloads)
+
+    if max_bytes is None:
+        return encode_at(DEFAULT_LEVEL if level is None else level)
+    return _largest_that_fits(encode_at, codec.levels, max_bytes)
+
+
+def _largest_that_fits(encode_at: Callable[[int], bytes], levels: int, max_bytes: int) -> bytes:
+    """Bisect levels 0 … levels-1 for the highest whose file has at most ``max_bytes``."""
+    low, high, best, data = 0, levels - 1, None, b""
+    while low <= high:
+        middle = (low + high) // 2
+        data = encode_at(middle)
+        if len(data) <= max_bytes:
+            best, low = data, middle + 1
+        else:
+            high = middle - 1
+    if best is None:
+        raise PicodecError(f"cannot fit in {max_bytes} bytes (the lowest level needs {len(data)})")
+    return best
 
 
 def decode(data: bytes, threads: int | None = None, model: CodecModel | None = None) -> Image.Image:

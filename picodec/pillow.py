@@ -2,7 +2,7 @@
 
     >>> import picodec
     >>> from PIL import Image
-    >>> Image.open("photo.jpg").save("photo.pico", level=4)   # model="mse", tile=256 too
+    >>> Image.open("photo.jpg").save("photo.pico", level=4)   # model=, tile=, max_bytes= too
     >>> image = Image.open("photo.pico")   # reads the header only: size, mode, info
     >>> image.load()                        # decodes with the model named by the file
 
@@ -56,7 +56,8 @@ class PicoDecoder(ImageFile.PyDecoder):
 
 
 def _save(image: Image.Image, fp: IO[bytes], filename: str | bytes) -> None:
-    options = {key: image.encoderinfo[key] for key in ("level", "model", "tile") if key in image.encoderinfo}
+    options = {key: image.encoderinfo[key] for key in ("level", "model", "tile", "max_bytes")
+               if key in image.encoderinfo}
     fp.write(codec.encode(image, **options))
 
 

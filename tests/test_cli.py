@@ -60,6 +60,10 @@ def test_errors(tmp_path, png, capsys):
     _fails_cleanly(["encode", str(tmp_path / "junk.png"), str(tmp_path / "d.pico")], capsys, "readable")
     _fails_cleanly(["encode", str(png), str(tmp_path / "e.pico"), "--model", "nope"], capsys, "unknown model")
 
+    _fails_cleanly(["encode", str(png), str(tmp_path / "f.pico"), "--max-size", "100"], capsys,
+                   "cannot fit in 100 bytes")
+    assert not (tmp_path / "f.pico").exists()
+
     for name, bad in [("trunc", data[: len(data) // 2]), ("flip", data[:-1] + bytes([data[-1] ^ 255])),
                       ("foreign", b"GIF89a" + bytes(100)), ("version", data[:4] + b"\x07" + data[5:])]:
         (tmp_path / f"{name}.pico").write_bytes(bad)
@@ -69,6 +73,20 @@ def test_errors(tmp_path, png, capsys):
         if name != "flip":  # info reads the header only; a flipped payload byte is not its concern
             _fails_cleanly(["info", str(tmp_path / f"{name}.pico")], capsys, "")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_max_size_picks_the_level(tmp_path, png, capsys):
+    import picodec
+
+    sizes = [len(picodec.encode(str(png), level=level)) for level in (3, 4)]
+    budget = (sizes[0] + sizes[1]) // 2
+    pico = tmp_path / "a.pico"
+    assert main(["encode", str(png), str(pico), "--max-size", f"{budget / 1000}k"]) == 0
+    assert "level 3," in capsys.readouterr().out and pico.stat().st_size == sizes[0]
+    for bad in (["--max-size", "lots"], ["--max-size", "0"], ["--level", "2", "--max-size", "9k"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(["encode", str(png), str(tmp_path / "b.pico"), *bad])
+        assert exit_.value.code == 2
 
 
 def test_no_traceback_from_the_real_command(tmp_path):

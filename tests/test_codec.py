@@ -52,6 +52,30 @@ def test_higher_levels_spend_more_bits_for_more_quality():
     assert sizes == sorted(sizes) and qualities == sorted(qualities)
 
 
+def test_max_bytes_picks_the_highest_level_that_fits():
+    image = photo_like(96, 128, seed=5)
+    sizes = [len(picodec.encode(image, level=level)) for level in range(8)]
+    assert sizes == sorted(sizes)  # bisection relies on the rate rising with the level
+    data = picodec.encode(image, max_bytes=(sizes[5] + sizes[6]) // 2)
+    assert container.unpack(data)[0].level == 5 and len(data) == sizes[5]
+    assert container.unpack(picodec.encode(image, max_bytes=sizes[7]))[0].level == 7
+    with pytest.raises(PicodecError, match=f"lowest level needs {sizes[0]}"):
+        picodec.encode(image, max_bytes=sizes[0] - 1)
+    with pytest.raises(PicodecError, match="not both"):
+        picodec.encode(image, level=2, max_bytes=sizes[7])
+
+
+def test_bisection_asks_few_levels():
+    asked = []
+
+    def encode_at(level: int) -> bytes:
+        asked.append(level)
+        return bytes(100 * (level + 1))
+
+    assert len(codec._largest_that_fits(encode_at, 8, 450)) == 400
+    assert len(asked) <= 4 and 3 in asked
+
+
 def test_pixels_do_not_depend_on_the_thread_count():
     data = picodec.encode(photo_like(520, 1030, seed=4), level=4, tile=504)
     one = np.asarray(codec.decode(data, threads=1))
