@@ -65,13 +65,15 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
     codec = model if isinstance(model, CodecModel) else weights.load(model or weights.DEFAULT_MODEL)
     if level is not None and max_bytes is not None:
         raise PicodecError("give a level or a size limit, not both")
+    if max_bytes is None:
+        level = DEFAULT_LEVEL if level is None else level
+        _check_level(codec, level)
     rgb, channels = imageio.load(image)
     size = tile or tiling.choose_tile(*rgb.shape[:2])
     if not 64 <= size <= 4096:
         raise PicodecError(f"tile size {size} out of range (64 to 4096)")
 
     def encode_at(level: int) -> bytes:
-        _check_level(codec, level)
         tiles = tiling.grid(rgb.shape[0], rgb.shape[1], size)
         payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(rgb, t), int(level)),
                               tiles, threads)
@@ -81,7 +83,7 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
         return container.pack(header, payloads)
 
     if max_bytes is None:
-        return encode_at(DEFAULT_LEVEL if level is None else level)
+        return encode_at(level)
     return _largest_that_fits(encode_at, codec.levels, max_bytes)
 
 
