@@ -41,7 +41,8 @@ class PicoImageFile(ImageFile.ImageFile):
         self._mode = "L" if header.channels == 1 else "RGB"
         self.info["level"] = header.level
         self.info["model"] = weights.name_of(header.model_id)
-        self.tile = [ImageFile._Tile(FORMAT, (0, 0, *self.size), 0, ())]
+        # a plain tuple, which every Pillow unpacks (ImageFile._Tile is recent and private)
+        self.tile = [(FORMAT, (0, 0, *self.size), 0, ())]  # type: ignore[list-item]
 
 
 class PicoDecoder(ImageFile.PyDecoder):
