@@ -2,7 +2,7 @@
 
     picodec encode IN OUT [--level L | --max-size SIZE] [--model NAME] [--force]
     picodec decode IN OUT [--force]
-    picodec info IN
+    picodec info IN                   (IN or OUT "-": standard input / output)
     picodec demo [IMAGE]
     picodec bench DATA_DIR [--codecs …] --out results.json ; picodec bdrate|plot results.json
     picodec train [--config CFG.json] [--steps N] …
@@ -13,19 +13,46 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import warnings
 from pathlib import Path
 
+from PIL import Image
+
 from picodec.errors import PicodecError
+
+STDIO = "-"  # as an input: standard input; as an output: standard output (PNG for images)
 
 
 def _read(path: str) -> bytes:
+    if path == STDIO:
+        return sys.stdin.buffer.read()
     try:
         return Path(path).read_bytes()
     except OSError as err:
         raise PicodecError(f"cannot read {path}: {err.strerror or err}") from err
+
+
+def _check_output(path: str, force: bool) -> None:
+    if path != STDIO and Path(path).exists() and not force:
+        raise PicodecError(f"{path} exists (use --force to overwrite)")
+
+
+def _write(path: str, data: bytes | Image.Image, force: bool) -> None:
+    """Atomically to a file, or whole to standard output once the result is complete."""
+    from picodec import imageio
+
+    if path != STDIO:
+        imageio.write_atomic(path, data, force=force)
+        return
+    if isinstance(data, Image.Image):
+        png = io.BytesIO()
+        data.save(png, format="PNG")
+        data = png.getvalue()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def byte_count(text: str) -> int:
@@ -41,28 +68,27 @@ def byte_count(text: str) -> int:
 
 
 def cmd_encode(args: argparse.Namespace) -> None:
-    from picodec import codec, imageio
+    from picodec import codec
 
-    if Path(args.output).exists() and not args.force:
-        raise PicodecError(f"{args.output} exists (use --force to overwrite)")
-    data = codec.encode(args.input, level=args.level, model=args.model, threads=args.threads,
+    _check_output(args.output, args.force)
+    source = io.BytesIO(_read(STDIO)) if args.input == STDIO else args.input
+    data = codec.encode(source, level=args.level, model=args.model, threads=args.threads,
                         tile=args.tile, max_bytes=args.max_size)
-    imageio.write_atomic(args.output, data, force=args.force)
+    _write(args.output, data, args.force)
     fields = codec.info(data)
     print(f"{args.output}: {fields['width']}x{fields['height']}, level {fields['level']}, "
-          f"{fields['bytes']} bytes, {fields['bpp']:.4f} bpp")
+          f"{fields['bytes']} bytes, {fields['bpp']:.4f} bpp",
+          file=sys.stderr if args.output == STDIO else sys.stdout)
 
 
 def cmd_decode(args: argparse.Namespace) -> None:
     from picodec import codec, imageio
 
-    if Path(args.output).exists() and not args.force:
-        raise PicodecError(f"{args.output} exists (use --force to overwrite)")
-    if Path(args.output).suffix.lower() not in imageio.OUTPUT_FORMATS:
+    _check_output(args.output, args.force)
+    if args.output != STDIO and Path(args.output).suffix.lower() not in imageio.OUTPUT_FORMATS:
         raise PicodecError(f"unknown output format '{Path(args.output).suffix}' "
                            f"(use one of {', '.join(imageio.OUTPUT_FORMATS)})")
-    image = codec.decode(_read(args.input), threads=args.threads)
-    imageio.write_atomic(args.output, image, force=args.force)
+    _write(args.output, codec.decode(_read(args.input), threads=args.threads), args.force)
 
 
 def cmd_info(args: argparse.Namespace) -> None:

@@ -13,6 +13,7 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -22,7 +23,7 @@ from picodec.errors import PicodecError
 MAX_PIXELS = 100_000_000
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
                   ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
-ImageLike = Image.Image | np.ndarray | str | os.PathLike
+ImageLike = Image.Image | np.ndarray | str | os.PathLike | BinaryIO
 
 
 def _from_pil(image: Image.Image) -> tuple[np.ndarray, int]:
@@ -52,15 +53,16 @@ def load(source: ImageLike) -> tuple[np.ndarray, int]:
         return _from_pil(source)
     if isinstance(source, np.ndarray):
         return _from_array(source)
+    name = source if isinstance(source, (str, os.PathLike)) else "the input"
     try:
         with Image.open(source) as image:
             image.load()
             return _from_pil(image)
     except FileNotFoundError as err:
-        raise PicodecError(f"cannot read {source}: no such file") from err
+        raise PicodecError(f"cannot read {name}: no such file") from err
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError) as err:
-        raise PicodecError(f"cannot read {source}: not a readable image ({err})") from err
+        raise PicodecError(f"cannot read {name}: not a readable image ({err})") from err
 
 
 def _from_array(array: np.ndarray) -> tuple[np.ndarray, int]:

@@ -102,3 +102,25 @@ def test_input_is_never_touched(tmp_path, png):
     main(["encode", str(png), str(tmp_path / "a.pico")])
     assert (png.read_bytes(), png.stat().st_mtime_ns) == before
     assert np.asarray(Image.open(png)).shape == (120, 160, 3)
+
+
+def test_dash_is_standard_input_and_output(tmp_path, png):
+    def picodec_cli(*argv: str, data: bytes) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "picodec.cli", *argv], input=data,
+                              capture_output=True, timeout=300)
+
+    encoded = picodec_cli("encode", "-", "-", "--level", "2", data=png.read_bytes())
+    assert encoded.returncode == 0 and b"level 2" in encoded.stderr
+    main(["encode", str(png), str(tmp_path / "a.pico"), "--level", "2"])
+    assert encoded.stdout == (tmp_path / "a.pico").read_bytes()
+
+    decoded = picodec_cli("decode", "-", "-", data=encoded.stdout)
+    assert decoded.returncode == 0
+    (tmp_path / "a.png").write_bytes(decoded.stdout)
+    main(["decode", str(tmp_path / "a.pico"), str(tmp_path / "b.png")])
+    pixels = [np.asarray(Image.open(tmp_path / name)) for name in ("a.png", "b.png")]
+    assert np.array_equal(*pixels)
+
+    junk = picodec_cli("encode", "-", "-", data=b"not an image")
+    assert junk.returncode == 1 and junk.stdout == b""
+    assert junk.stderr.decode().startswith("picodec: error: cannot read the input")
