@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from picodec import __version__
 from picodec.errors import PicodecError
 
 STDIO = "-"  # as an input: standard input; as an output: standard output (PNG for images)
@@ -167,6 +168,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="picodec", description="Perceptual learned image codec.")
+    parser.add_argument("--version", action="version", version=f"picodec {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("encode", help="compress an image to .pico")

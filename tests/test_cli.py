@@ -97,6 +97,14 @@ def test_no_traceback_from_the_real_command(tmp_path):
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
 
 
+def test_version(capsys):
+    import picodec
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out == f"picodec {picodec.__version__}\n"
+
+
 def test_input_is_never_touched(tmp_path, png):
     before = png.read_bytes(), png.stat().st_mtime_ns
     main(["encode", str(png), str(tmp_path / "a.pico")])
