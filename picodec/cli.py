@@ -72,7 +72,7 @@ def cmd_encode(args: argparse.Namespace) -> None:
     from picodec import codec
 
     _check_output(args.output, args.force)
-    source = io.BytesIO(_read(STDIO)) if args.input == STDIO else args.input
+    source = io.BytesIO(_read(args.input)) if args.input == STDIO else args.input
     data = codec.encode(source, level=args.level, model=args.model, threads=args.threads,
                         tile=args.tile, max_bytes=args.max_size)
     _write(args.output, data, args.force)

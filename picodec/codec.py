@@ -72,9 +72,9 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
     size = tile or tiling.choose_tile(*rgb.shape[:2])
     if not 64 <= size <= 4096:
         raise PicodecError(f"tile size {size} out of range (64 to 4096)")
+    tiles = tiling.grid(rgb.shape[0], rgb.shape[1], size)
 
     def encode_at(level: int) -> bytes:
-        tiles = tiling.grid(rgb.shape[0], rgb.shape[1], size)
         payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(rgb, t), int(level)),
                               tiles, threads)
         header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
