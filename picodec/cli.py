@@ -1,6 +1,6 @@
 """The ``picodec`` command. Each subcommand is a thin call into the package.
 
-    picodec encode IN OUT [--level L | --max-size SIZE] [--model NAME] [--force]
+    picodec encode IN OUT [--level L | --max-size SIZE] [--model NAME] [--ignore-icc] [--force]
     picodec decode IN OUT [--force]
     picodec info IN                   (IN or OUT "-": standard input / output)
     picodec demo [IMAGE]
@@ -74,7 +74,7 @@ def cmd_encode(args: argparse.Namespace) -> None:
     _check_output(args.output, args.force)
     source = io.BytesIO(_read(args.input)) if args.input == STDIO else args.input
     data = codec.encode(source, level=args.level, model=args.model, threads=args.threads,
-                        tile=args.tile, max_bytes=args.max_size)
+                        tile=args.tile, max_bytes=args.max_size, keep_icc=not args.ignore_icc)
     _write(args.output, data, args.force)
     fields = codec.info(data)
     print(f"{args.output}: {fields['width']}x{fields['height']}, level {fields['level']}, "
@@ -183,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tile", type=int, default=None,
                    help="tile size (default: 504, or one tile for images up to 1024 px)")
     p.add_argument("--threads", type=int, default=None, help="tiles coded in parallel")
+    p.add_argument("--ignore-icc", action="store_true",
+                   help="do not store the input's colour profile (its pixels are then read as sRGB)")
     p.add_argument("--force", "-f", action="store_true", help="overwrite OUTPUT")
     p.set_defaults(func=cmd_encode)
 

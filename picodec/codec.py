@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from picodec import container, imageio, tiling, weights
+from picodec import colour, container, imageio, tiling, weights
 from picodec.errors import PicodecError
 from picodec.model.runtime import CodecModel
 
@@ -55,12 +55,15 @@ DEFAULT_LEVEL = 4
 
 
 def encode(image: imageio.ImageLike, level: int | None = None, model: str | CodecModel | None = None,
-           threads: int | None = None, tile: int | None = None, max_bytes: int | None = None) -> bytes:
+           threads: int | None = None, tile: int | None = None, max_bytes: int | None = None,
+           keep_icc: bool = True) -> bytes:
     """Compress an image (PIL image, numpy array or path) to ``.pico`` bytes.
 
     ``level`` defaults to ``DEFAULT_LEVEL``. ``max_bytes`` picks the level instead: the
     highest one whose file fits, found by bisection over the levels (a few encodes; the
     rate rises with the level). ``tile`` overrides the tile size (``tiling.choose_tile``).
+    A colour profile other than sRGB is stored unless ``keep_icc`` is false
+    (``picodec.colour``).
     """
     codec = model if isinstance(model, CodecModel) else weights.load(model or weights.DEFAULT_MODEL)
     if level is not None and max_bytes is not None:
@@ -68,7 +71,7 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
     if max_bytes is None:
         level = DEFAULT_LEVEL if level is None else level
         _check_level(codec, level)
-    rgb, channels = imageio.load(image)
+    rgb, channels, icc = imageio.load(image, keep_icc)
     size = tile or tiling.choose_tile(*rgb.shape[:2])
     if not 64 <= size <= 4096:
         raise PicodecError(f"tile size {size} out of range (64 to 4096)")
@@ -79,7 +82,7 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
                               tiles, threads)
         header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
                                   channels=channels, level=int(level), tile=size,
-                                  margin=tiling.MARGIN)
+                                  margin=tiling.MARGIN, icc=icc)
         return container.pack(header, payloads)
 
     if max_bytes is None:
@@ -103,7 +106,10 @@ def _largest_that_fits(encode_at: Callable[[int], bytes], levels: int, max_bytes
 
 
 def decode(data: bytes, threads: int | None = None, model: CodecModel | None = None) -> Image.Image:
-    """Decompress ``.pico`` bytes to a PIL image (RGB, or L for grayscale sources)."""
+    """Decompress ``.pico`` bytes to a PIL image (RGB, or L for grayscale sources).
+
+    A stored colour profile comes back as ``image.info["icc_profile"]``.
+    """
     header, payloads = container.unpack(data)
     codec = model or weights.load_by_id(header.model_id)
     if model is not None and model.id != header.model_id:
@@ -122,7 +128,7 @@ def decode(data: bytes, threads: int | None = None, model: CodecModel | None = N
         tiling.place(out, decoded, tile)
 
     _map_tiles(decode_tile, list(zip(tiles, payloads, strict=True)), threads)
-    return imageio.to_pil(out, header.channels)
+    return imageio.to_pil(out, header.channels, header.icc)
 
 
 def info(data: bytes) -> dict[str, object]:
@@ -130,6 +136,7 @@ def info(data: bytes) -> dict[str, object]:
     header, entries, _ = container.unpack_header(data)
     fields = header.as_dict()
     fields["model"] = weights.name_of(header.model_id)
+    fields["colour_profile"] = colour.describe(header.icc)
     fields["bytes"] = len(data)
     fields["bpp"] = 8 * len(data) / (header.width * header.height)
     fields["tile_bytes"] = [length for length, _ in entries]

@@ -1,8 +1,9 @@
 """The ``.pico`` file format. Knows nothing of torch or of the model.
 
     ┌──────────────────────────── header (HEADER_FIELDS, big-endian) ─┐
-    │ magic "PICO" │ version │ model id │ width │ height │ channels │ …│
+    │ magic "PICO" │ version │ model id │ width │ height │ … │ ICC length │
     ├──────────────────────────────────────────────────────────────────┤
+    │ ICC colour profile, zlib-compressed (empty: sRGB)                │
     │ per tile: payload length (u32), CRC32 of payload (u32)           │
     │ CRC32 of everything above (u32)                                  │
     ├──────────────────────────────────────────────────────────────────┤
@@ -10,19 +11,25 @@
     └──────────────────────────────────────────────────────────────────┘
 
 Every header field is declared once below (name, struct code, allowed range); ``pack`` and
-``unpack`` are the only writer and reader. Any change to the layout bumps FORMAT_VERSION.
+``unpack`` are the only writer and reader. Any change to the layout bumps FORMAT_VERSION;
+a field records the version that added it, so older files stay readable:
+
+    version 1   (picodec 0.1-0.3)  no colour profile
+    version 2   (picodec 0.4)      + ICC length and profile
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from functools import cache
 
 from picodec.errors import PicodecError
 
 MAGIC = b"PICO"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+MAX_ICC = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class Field:
     code: str            # struct format code
     lo: int | None = None
     hi: int | None = None
+    since: int = 1       # the format version that added it
 
 
 HEADER_FIELDS = (
@@ -44,10 +52,17 @@ HEADER_FIELDS = (
     Field("level", "B", 0, 255),
     Field("tile", "H", 64, 4096),
     Field("margin", "B", 0, 64),
+    Field("icc_length", "I", 0, MAX_ICC, since=2),
 )
-_HEADER = struct.Struct(">" + "".join(f.code for f in HEADER_FIELDS))
 _TILE_ENTRY = struct.Struct(">II")
 _CRC = struct.Struct(">I")
+
+
+@cache
+def _layout(version: int) -> tuple[tuple[Field, ...], struct.Struct]:
+    """The header fields of one format version and their struct."""
+    fields = tuple(f for f in HEADER_FIELDS if f.since <= version)
+    return fields, struct.Struct(">" + "".join(f.code for f in fields))
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,7 @@ class Header:
     level: int
     tile: int
     margin: int
+    icc: bytes = b""     # ICC profile of the pixels; empty means sRGB
     bit_depth: int = 8
     version: int = FORMAT_VERSION
 
@@ -72,13 +88,14 @@ class Header:
     def as_dict(self) -> dict[str, object]:
         fields = asdict(self)
         fields["model_id"] = self.model_id.hex()
+        fields["icc_profile_bytes"] = len(fields.pop("icc"))
         fields["tiles"] = self.grid[0] * self.grid[1]
         return fields
 
 
-def _check_ranges(values: dict[str, object]) -> None:
+def _check_ranges(values: dict[str, object], fields: tuple[Field, ...]) -> None:
     """Every numeric header field must lie in its declared range."""
-    for field in HEADER_FIELDS:
+    for field in fields:
         value = values[field.name]
         if field.lo is not None and not field.lo <= int(value) <= int(field.hi):  # type: ignore[arg-type, call-overload]
             raise PicodecError(f"header field {field.name}={value} outside [{field.lo}, {field.hi}]")
@@ -89,9 +106,11 @@ def pack(header: Header, payloads: list[bytes]) -> bytes:
     rows, cols = header.grid
     if len(payloads) != rows * cols:
         raise PicodecError(f"{len(payloads)} payloads for a {rows}x{cols} tile grid")
-    values = {**asdict(header), "magic": MAGIC}
-    _check_ranges(values)
-    head = _HEADER.pack(*(values[f.name] for f in HEADER_FIELDS))
+    icc = zlib.compress(header.icc, 9) if header.icc else b""
+    values = {**asdict(header), "magic": MAGIC, "version": FORMAT_VERSION, "icc_length": len(icc)}
+    fields, layout = _layout(FORMAT_VERSION)
+    _check_ranges(values, fields)
+    head = layout.pack(*(values[f.name] for f in fields)) + icc
     head += b"".join(_TILE_ENTRY.pack(len(p), zlib.crc32(p)) for p in payloads)
     return head + _CRC.pack(zlib.crc32(head)) + b"".join(payloads)
 
@@ -100,28 +119,46 @@ def unpack_header(data: bytes) -> tuple[Header, list[tuple[int, int]], int]:
     """Read and validate the header: (header, [(length, crc)] per tile, payload offset)."""
     if data[:4] != MAGIC:
         raise PicodecError("not a .pico file (bad magic bytes)")
-    if len(data) < _HEADER.size:
+    if len(data) < 5:
         raise PicodecError("truncated .pico file (header cut short)")
-    values = dict(zip((f.name for f in HEADER_FIELDS), _HEADER.unpack_from(data), strict=True))
-    if values["version"] != FORMAT_VERSION:
-        raise PicodecError(f"unsupported .pico format version {values['version']} "
-                           f"(this picodec reads version {FORMAT_VERSION})")
-    _check_ranges(values)
+    if not 1 <= data[4] <= FORMAT_VERSION:
+        raise PicodecError(f"unsupported .pico format version {data[4]} "
+                           f"(this picodec reads versions 1 to {FORMAT_VERSION})")
+    fields, layout = _layout(data[4])
+    if len(data) < layout.size:
+        raise PicodecError("truncated .pico file (header cut short)")
+    values = dict(zip((f.name for f in fields), layout.unpack_from(data), strict=True))
+    _check_ranges(values, fields)
     del values["magic"]
+    icc_end = layout.size + values.pop("icc_length", 0)
     header = Header(**values)
     n_tiles = header.grid[0] * header.grid[1]
-    table_end = _HEADER.size + n_tiles * _TILE_ENTRY.size
+    table_end = icc_end + n_tiles * _TILE_ENTRY.size
     if len(data) < table_end + _CRC.size:
         raise PicodecError("truncated .pico file (header cut short)")
     (crc,) = _CRC.unpack_from(data, table_end)
     if zlib.crc32(data[:table_end]) != crc:
         raise PicodecError("corrupt .pico file (header checksum mismatch)")
-    entries = [_TILE_ENTRY.unpack_from(data, _HEADER.size + i * _TILE_ENTRY.size)
+    if icc_end > layout.size:
+        header = replace(header, icc=_inflate(data[layout.size:icc_end]))
+    entries = [_TILE_ENTRY.unpack_from(data, icc_end + i * _TILE_ENTRY.size)
                for i in range(n_tiles)]
     offset = table_end + _CRC.size
     if len(data) < offset + sum(length for length, _ in entries):
         raise PicodecError("truncated .pico file (tile data cut short)")
     return header, entries, offset
+
+
+def _inflate(blob: bytes) -> bytes:
+    """Decompress a stored profile, refusing anything over MAX_ICC or not one whole stream."""
+    inflater = zlib.decompressobj()
+    try:
+        icc = inflater.decompress(blob, MAX_ICC)
+    except zlib.error as err:
+        raise PicodecError(f"corrupt .pico file (colour profile undecodable: {err})") from err
+    if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
+        raise PicodecError("corrupt .pico file (colour profile undecodable)")
+    return icc
 
 
 def unpack(data: bytes) -> tuple[Header, list[bytes]]:

@@ -28,7 +28,7 @@ def sample_image() -> Path:
 
 def run(image: str | None, out: Path, levels: tuple[int, ...]) -> None:
     source = Path(image) if image else sample_image()
-    rgb, _ = imageio.load(source)
+    rgb = imageio.load(source).rgb
     out.mkdir(parents=True, exist_ok=True)
     print(f"{source.name}: {rgb.shape[1]}x{rgb.shape[0]}, default model '{weights.DEFAULT_MODEL}'")
     print(f"{'level':>5} {'bytes':>8} {'bpp':>7} {'PSNR dB':>8} {'MS-SSIM':>8} {'enc s':>6} {'dec s':>6}")

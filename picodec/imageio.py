@@ -4,7 +4,8 @@ What happens to unusual inputs:
 - grayscale (L, 1-bit, 16-bit gray) is coded as RGB and decoded back to grayscale;
 - an alpha channel is dropped (picodec codes colour only) with a warning;
 - 16-bit samples are rounded to 8 bits with a warning;
-- palette, CMYK and other modes are converted to RGB.
+- palette, CMYK and other modes are converted to RGB;
+- the EXIF orientation is applied and a colour profile kept (``picodec.colour``).
 """
 
 from __future__ import annotations
@@ -13,25 +14,37 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from picodec import colour
 from picodec.errors import PicodecError
 
 MAX_PIXELS = 100_000_000
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
                   ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
 ImageLike = Image.Image | np.ndarray | str | os.PathLike | BinaryIO
+_PROFILE_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF")
 
 
-def _from_pil(image: Image.Image) -> tuple[np.ndarray, int]:
+class Pixels(NamedTuple):
+    """What the codec takes from an input image."""
+
+    rgb: np.ndarray      # uint8 [H, W, 3]
+    channels: int        # to restore on decode: 1 (grayscale) or 3
+    icc: bytes = b""     # colour profile to carry; empty means sRGB
+
+
+def _from_pil(image: Image.Image, keep_icc: bool) -> Pixels:
     if image.width * image.height == 0:
         raise PicodecError("image has zero size")
     if image.width * image.height > MAX_PIXELS:
         raise PicodecError(f"image too large: {image.width}x{image.height} "
                            f"(at most {MAX_PIXELS:,} pixels)")
+    image = colour.upright(image)
+    icc = colour.profile_to_keep(image) if keep_icc else b""
     mode = image.mode
     if "A" in mode or (mode == "P" and "transparency" in image.info):
         warnings.warn("alpha channel dropped: picodec codes colour only", stacklevel=3)
@@ -40,24 +53,24 @@ def _from_pil(image: Image.Image) -> tuple[np.ndarray, int]:
         wide = np.asarray(image, dtype=np.float64)
         scale = 255 / 65535 if wide.max() > 255 or mode.startswith("I;16") else 1.0
         gray = np.clip(np.round(wide * scale), 0, 255).astype(np.uint8)
-        return np.repeat(gray[..., None], 3, axis=2), 1
+        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc)
     if mode in ("1", "L", "LA"):
         gray = np.asarray(image.convert("L"))
-        return np.repeat(gray[..., None], 3, axis=2), 1
-    return np.asarray(image.convert("RGB")), 3
+        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc)
+    return Pixels(np.asarray(image.convert("RGB")), 3, icc)
 
 
-def load(source: ImageLike) -> tuple[np.ndarray, int]:
-    """Any supported input -> (uint8 [H, W, 3] array, channels to restore: 1 or 3)."""
+def load(source: ImageLike, keep_icc: bool = True) -> Pixels:
+    """Any supported input -> its 8-bit RGB pixels, channel count and colour profile."""
     if isinstance(source, Image.Image):
-        return _from_pil(source)
+        return _from_pil(source, keep_icc)
     if isinstance(source, np.ndarray):
         return _from_array(source)
     name = source if isinstance(source, (str, os.PathLike)) else "the input"
     try:
         with Image.open(source) as image:
             image.load()
-            return _from_pil(image)
+            return _from_pil(image, keep_icc)
     except FileNotFoundError as err:
         raise PicodecError(f"cannot read {name}: no such file") from err
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
@@ -65,7 +78,7 @@ def load(source: ImageLike) -> tuple[np.ndarray, int]:
         raise PicodecError(f"cannot read {name}: not a readable image ({err})") from err
 
 
-def _from_array(array: np.ndarray) -> tuple[np.ndarray, int]:
+def _from_array(array: np.ndarray) -> Pixels:
     if array.ndim == 2:
         array = array[..., None]
     if array.ndim != 3 or array.shape[2] not in (1, 3, 4):
@@ -86,13 +99,27 @@ def _from_array(array: np.ndarray) -> tuple[np.ndarray, int]:
         warnings.warn("alpha channel dropped: picodec codes colour only", stacklevel=3)
         array = array[..., :3]
     if array.shape[2] == 1:
-        return np.repeat(array, 3, axis=2), 1
-    return np.ascontiguousarray(array), 3
+        return Pixels(np.repeat(array, 3, axis=2), 1)
+    return Pixels(np.ascontiguousarray(array), 3)
 
 
-def to_pil(rgb: np.ndarray, channels: int) -> Image.Image:
+def to_pil(rgb: np.ndarray, channels: int, icc: bytes = b"") -> Image.Image:
     image = Image.fromarray(rgb, "RGB")
-    return image.convert("L") if channels == 1 else image
+    image = image.convert("L") if channels == 1 else image
+    if icc:
+        image.info["icc_profile"] = icc
+    return image
+
+
+def _save_options(image: Image.Image, fmt: str) -> dict[str, object]:
+    """Near-lossless settings, and the colour profile wherever the format can carry one."""
+    options: dict[str, object] = {"JPEG": {"quality": 95}, "WEBP": {"lossless": True}}.get(fmt, {})
+    icc = image.info.get("icc_profile")
+    if icc and fmt in _PROFILE_FORMATS:
+        options["icc_profile"] = icc
+    elif icc:
+        warnings.warn(f"{fmt} cannot carry the colour profile; it is dropped", stacklevel=4)
+    return options
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | Image.Image, force: bool = False) -> None:
@@ -111,10 +138,7 @@ def write_atomic(path: str | os.PathLike, data: bytes | Image.Image, force: bool
     try:
         with os.fdopen(fd, "wb") as f:
             if isinstance(data, Image.Image):
-                options = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
-                if fmt == "WEBP":
-                    options = {"lossless": True}
-                data.save(f, format=fmt, **options)
+                data.save(f, format=fmt, **_save_options(data, fmt))
             else:
                 f.write(data)
         umask = os.umask(0)

@@ -2,8 +2,8 @@
 
     >>> import picodec
     >>> from PIL import Image
-    >>> Image.open("photo.jpg").save("photo.pico", level=4)   # model=, tile=, max_bytes= too
-    >>> image = Image.open("photo.pico")   # reads the header only: size, mode, info
+    >>> Image.open("photo.jpg").save("photo.pico", level=4)   # model=, tile=, max_bytes=, keep_icc=
+    >>> image = Image.open("photo.pico")   # reads the header only: size, mode, info (icc_profile too)
     >>> image.load()                        # decodes with the model named by the file
 
     Image.open ─► PicoImageFile._open ─► header: size, mode, info["level"], info["model"]
@@ -41,6 +41,8 @@ class PicoImageFile(ImageFile.ImageFile):
         self._mode = "L" if header.channels == 1 else "RGB"
         self.info["level"] = header.level
         self.info["model"] = weights.name_of(header.model_id)
+        if header.icc:
+            self.info["icc_profile"] = header.icc
         # a plain tuple, which every Pillow unpacks (ImageFile._Tile is recent and private)
         self.tile = [(FORMAT, (0, 0, *self.size), 0, ())]  # type: ignore[list-item]
 
@@ -57,7 +59,7 @@ class PicoDecoder(ImageFile.PyDecoder):
 
 
 def _save(image: Image.Image, fp: IO[bytes], filename: str | bytes) -> None:
-    options = {key: image.encoderinfo[key] for key in ("level", "model", "tile", "max_bytes")
+    options = {key: image.encoderinfo[key] for key in ("level", "model", "tile", "max_bytes", "keep_icc")
                if key in image.encoderinfo}
     fp.write(codec.encode(image, **options))
 

@@ -27,3 +27,11 @@ def test_golden_file_decodes_to_the_recorded_pixels():
 
 def test_golden_file_decodes_to_the_recorded_symbols():
     assert symbol_hash(GOLDEN) == RECORD["symbols_sha256"]
+
+
+def test_a_version_1_file_still_decodes():
+    """picodec 0.1-0.3 wrote format version 1 (no colour profile): the same tiles."""
+    old = (HERE / "golden-v1.pico").read_bytes()
+    assert old[4] == 1 and picodec.info(old)["version"] == 1
+    pixels = np.asarray(picodec.decode(old))
+    assert hashlib.sha256(pixels.tobytes()).hexdigest() == RECORD["pixels_sha256"]
