@@ -5,6 +5,7 @@ What happens to unusual inputs:
 - an alpha channel is dropped (picodec codes colour only) with a warning;
 - 16-bit samples are rounded to 8 bits with a warning;
 - palette, CMYK and other modes are converted to RGB;
+- of an animation or a multi-page file, the first frame is coded, with a warning;
 - the EXIF orientation is applied and a colour profile kept (``picodec.colour``).
 """
 
@@ -43,6 +44,8 @@ def _from_pil(image: Image.Image, keep_icc: bool) -> Pixels:
     if image.width * image.height > MAX_PIXELS:
         raise PicodecError(f"image too large: {image.width}x{image.height} "
                            f"(at most {MAX_PIXELS:,} pixels)")
+    if getattr(image, "n_frames", 1) > 1:
+        warnings.warn(f"only the first of {image.n_frames} frames is coded", stacklevel=3)
     image = colour.upright(image)
     icc = colour.profile_to_keep(image) if keep_icc else b""
     mode = image.mode

@@ -119,6 +119,22 @@ def test_alpha_is_dropped_with_a_warning():
     assert picodec.decode(data).mode == "RGB"
 
 
+def test_an_animation_codes_its_first_frame_with_a_warning(tmp_path):
+    frames = [Image.fromarray(np.rot90(photo_like(48, 48), i).copy()).quantize(dither=Image.Dither.NONE)
+              for i in range(3)]
+    path = tmp_path / "moving.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    with pytest.warns(UserWarning, match="first of 3 frames"):
+        data = picodec.encode(path, level=7)
+    decoded = np.asarray(picodec.decode(data), dtype=np.float64)
+    with Image.open(path) as animation:
+        errors = []
+        for index in range(3):
+            animation.seek(index)
+            errors.append(np.abs(decoded - np.asarray(animation.convert("RGB"))).mean())
+    assert errors[0] < 0.5 * min(errors[1:])
+
+
 def test_16_bit_input_is_converted_with_a_warning():
     wide = (photo_like(40, 50)[..., 0].astype(np.uint16) * 257)
     with pytest.warns(UserWarning, match="8 bits"):
