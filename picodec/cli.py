@@ -6,7 +6,7 @@
     picodec demo [IMAGE]
     picodec bench DATA_DIR [--codecs …] --out results.json ; picodec bdrate|plot results.json
     picodec train [--config CFG.json] [--steps N] …
-    picodec export CHECKPOINT OUT --name NAME
+    picodec export CHECKPOINT OUT --name NAME ; picodec export-onnx FOLDER [--model NAME]
     picodec arena build RESULTS --out STUDY ; picodec arena serve|score STUDY
 """
 
@@ -166,6 +166,14 @@ def cmd_export(args: argparse.Namespace) -> None:
     print(f"wrote {export(model, args.output, args.name)}")
 
 
+def cmd_export_onnx(args: argparse.Namespace) -> None:
+    from picodec import weights
+    from picodec.model.onnx import export_onnx
+
+    names = export_onnx(weights.load(args.model or weights.DEFAULT_MODEL), args.output, args.force)
+    print(f"{args.output}: {', '.join(names)}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="picodec", description="Perceptual learned image codec.")
     parser.add_argument("--version", action="version", version=f"picodec {__version__}")
@@ -247,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output")
     p.add_argument("--name", required=True)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("export-onnx", help="write a shipped model's float networks as ONNX graphs")
+    p.add_argument("output", help="folder to create (graphs and manifest.json)")
+    p.add_argument("--model", "-m", default=None, help="shipped model name (default: the default)")
+    p.add_argument("--force", "-f", action="store_true", help="replace OUTPUT")
+    p.set_defaults(func=cmd_export_onnx)
 
     arena = sub.add_parser("arena", help="a blind pairwise study: build, serve, score")
     steps = arena.add_subparsers(dest="step", required=True)
