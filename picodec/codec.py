@@ -111,6 +111,7 @@ def decode(data: bytes, threads: int | None = None, model: CodecModel | None = N
     A stored colour profile comes back as ``image.info["icc_profile"]``.
     """
     header, payloads = container.unpack(data)
+    imageio.check_size(header.width, header.height)
     codec = model or weights.load_by_id(header.model_id)
     if model is not None and model.id != header.model_id:
         raise PicodecError("file was written by a different model")

@@ -38,12 +38,16 @@ class Pixels(NamedTuple):
     icc: bytes = b""     # colour profile to carry; empty means sRGB
 
 
-def _from_pil(image: Image.Image, keep_icc: bool) -> Pixels:
-    if image.width * image.height == 0:
+def check_size(width: int, height: int) -> None:
+    """The sizes picodec codes: at least one pixel, at most MAX_PIXELS."""
+    if width * height == 0:
         raise PicodecError("image has zero size")
-    if image.width * image.height > MAX_PIXELS:
-        raise PicodecError(f"image too large: {image.width}x{image.height} "
-                           f"(at most {MAX_PIXELS:,} pixels)")
+    if width * height > MAX_PIXELS:
+        raise PicodecError(f"image too large: {width}x{height} (at most {MAX_PIXELS:,} pixels)")
+
+
+def _from_pil(image: Image.Image, keep_icc: bool) -> Pixels:
+    check_size(image.width, image.height)
     if getattr(image, "n_frames", 1) > 1:
         warnings.warn(f"only the first of {image.n_frames} frames is coded", stacklevel=3)
     image = colour.upright(image)
@@ -86,8 +90,7 @@ def _from_array(array: np.ndarray) -> Pixels:
         array = array[..., None]
     if array.ndim != 3 or array.shape[2] not in (1, 3, 4):
         raise PicodecError(f"array of shape {array.shape} is not an image (H x W x 1/3/4)")
-    if array.size == 0:
-        raise PicodecError("image has zero size")
+    check_size(array.shape[1], array.shape[0])
     if array.dtype == np.uint16:
         warnings.warn("16-bit samples converted to 8 bits", stacklevel=3)
         array = np.round(array / 257.0)
@@ -96,8 +99,6 @@ def _from_array(array: np.ndarray) -> Pixels:
     elif array.dtype != np.uint8:
         raise PicodecError(f"unsupported array dtype {array.dtype}")
     array = array.astype(np.uint8)
-    if array.shape[0] * array.shape[1] > MAX_PIXELS:
-        raise PicodecError(f"image too large ({array.shape[1]}x{array.shape[0]})")
     if array.shape[2] == 4:
         warnings.warn("alpha channel dropped: picodec codes colour only", stacklevel=3)
         array = array[..., :3]

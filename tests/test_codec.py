@@ -155,6 +155,31 @@ def test_bad_input_raises_picodec_errors():
         picodec.decode(foreign)
 
 
+def test_crafted_payloads_under_valid_checksums_fail_cleanly():
+    """Checksums catch accidents; a payload rewritten on purpose must still never raise
+    anything but PicodecError (or decode to some image of the right size)."""
+    header, (payload,) = container.unpack(picodec.encode(photo_like(100, 140), level=3))
+    rng = np.random.default_rng(0)
+    outcomes = set()
+    for trial in range(60):
+        forged = bytearray(payload)
+        if trial % 3 == 0:
+            forged[rng.integers(len(forged))] ^= 1 << int(rng.integers(8))
+        elif trial % 3 == 1:
+            forged = forged[:rng.integers(len(forged))]
+        else:
+            forged = bytearray(rng.bytes(int(rng.integers(0, 400))))
+        try:
+            assert picodec.decode(container.pack(header, [bytes(forged)])).size == (140, 100)
+            outcomes.add("decoded")
+        except PicodecError:
+            outcomes.add("refused")
+    assert outcomes == {"decoded", "refused"}
+    huge = container.Header(header.model_id, 1 << 20, 1 << 20, 3, 3, 4096, 4)
+    with pytest.raises(PicodecError, match="too large"):
+        picodec.decode(container.pack(huge, [b""] * (256 * 256)))
+
+
 def test_info_reads_the_header_without_a_network():
     data = picodec.encode(photo_like(30, 40), level=1)
     fields = picodec.info(data)

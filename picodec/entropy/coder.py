@@ -43,7 +43,10 @@ class TableCoder:
         values = np.empty(flat.shape, dtype=np.int64)
         for t in np.unique(flat):
             where = flat == t
-            symbols = decoder.decode(self._model(int(t)), int(where.sum()))
+            try:
+                symbols = decoder.decode(self._model(int(t)), int(where.sum()))
+            except AssertionError as err:  # constriction's answer to data no encoder wrote
+                raise ValueError(f"payload is not a valid range-coder stream ({err})") from err
             values[where] = np.asarray(symbols, dtype=np.int64) + self.tables.offsets[t]
         return values.reshape(table_ids.shape)
 
