@@ -126,3 +126,25 @@ def test_stage2_trains_resumes_and_logs_every_term(tmp_path, photos):
     for field in ("bpp", "psnr", "ms_ssim", "tiling", "text", "gan", "d_loss"):
         assert np.isfinite(float(rows[0][field]))
     assert (tmp_path / "masks" / "index.json").exists()
+
+
+def test_a_per_level_weight_applies_at_its_level_only(tmp_path, photos):
+    """w_tiling 0 everywhere but level 1: level 0's loss is unchanged, level 1's grows."""
+    from picodec.model.config import ModelConfig
+    from picodec.model.pico import PicoModel
+    from picodec.train.perceptual import PerceptualObjective
+
+    net = PicoModel(ModelConfig())
+
+    def loss(w_tiling, level):
+        cfg = TrainConfig(data=str(photos), patch=128, batch=1, stage="perceptual", w_gan=0,
+                          w_tiling=w_tiling, mask_cache=str(tmp_path / "masks"))
+        objective = PerceptualObjective(cfg, torch.device("cpu"), tmp_path, progress=False)
+        objective.reseed(0)
+        torch.manual_seed(0)
+        with torch.no_grad():
+            return objective.loss(net, level, 0.01, 0)[0].item()
+
+    per_level = (0.0, 100.0) + (0.0,) * 6
+    assert loss(per_level, 0) == pytest.approx(loss(0.0, 0))
+    assert loss(per_level, 1) > loss(0.0, 1) * 1.01

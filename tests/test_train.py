@@ -116,6 +116,19 @@ def test_config_validation_and_schedule(tmp_path):
         TrainConfig.load(path)
 
 
+def test_loss_weights_are_one_value_or_one_per_level(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text('{"w_tiling": [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.1], "w_gan": 0}')
+    cfg = TrainConfig.load(path)
+    assert [cfg.weight("w_tiling", level) for level in (0, 6, 7)] == [0.5, 0.5, 0.1]
+    assert cfg.weight("w_text", 3) == cfg.w_text and not cfg.uses("w_gan")
+    assert TrainConfig(w_gan=(0,) * 7 + (0.01,)).uses("w_gan")
+    path.write_text(cfg.to_json())
+    assert TrainConfig.load(path) == cfg
+    with pytest.raises(ValueError, match="w_text has 3 values for 8 levels"):
+        TrainConfig(w_text=(0.1, 0.2, 0.3))
+
+
 def test_two_process_ddp_training_on_cpu(tmp_path, data_dir):
     out = tmp_path / "ddp"
     script = ("from picodec.train.config import TrainConfig\n"

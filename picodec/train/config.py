@@ -13,6 +13,10 @@ def geometric(lo: float, hi: float, n: int) -> tuple[float, ...]:
 
 
 STAGES = ("mse", "perceptual")
+LOSS_WEIGHTS = ("w_msssim", "w_tiling", "w_text", "w_gan", "w_lpips")
+
+LevelWeight = float | tuple[float, ...]
+"""A loss weight: one value for every quality level, or one value per level."""
 
 
 @dataclass(frozen=True)
@@ -48,17 +52,18 @@ class TrainConfig:
     balance_levels: bool = False  # divide each level's loss by its running mean (train.trainer)
     bf16: bool = False  # the float networks in bfloat16 autocast (rates stay float32)
 
-    # stage 2 (perceptual); the weights multiply terms of D (see train.losses)
+    # stage 2 (perceptual); the weights multiply terms of D (see train.losses), and each
+    # is one number or a list with one number per level (see ``weight``)
     stage: str = "mse"
-    w_msssim: float = 0.02
-    w_tiling: float = 0.1
-    w_text: float = 0.1
-    w_gan: float = 0.002
+    w_msssim: LevelWeight = 0.02
+    w_tiling: LevelWeight = 0.1
+    w_text: LevelWeight = 0.1
+    w_gan: LevelWeight = 0.002
     text_gan_scale: float = 0.1  # the GAN term's weight on patches with text
     gan_warmup: int = 200  # steps over which the GAN weight ramps from 0 to w_gan
     d_lr: float = 1e-4
     text_fraction: float = 0.3  # share of crops that get painted text
-    w_lpips: float = 0.0  # LPIPS needs weights picodec cannot ship (see eval.lpips):
+    w_lpips: LevelWeight = 0.0  # LPIPS needs weights picodec cannot ship (see eval.lpips):
     lpips_backbone: str = ""  # torchvision AlexNet weights
     lpips_linear: str = ""  # LPIPS v0.1 linear heads (alex.pth)
     mask_cache: str = "runs/text-masks"  # detector masks of the training images
@@ -68,10 +73,23 @@ class TrainConfig:
             raise ValueError(f"stage must be one of {', '.join(STAGES)}, not '{self.stage}'")
         if len(self.lambdas) != self.levels:
             raise ValueError(f"{len(self.lambdas)} lambdas given for {self.levels} levels")
-        if self.w_lpips > 0 and not (self.lpips_backbone and self.lpips_linear):
+        for name in LOSS_WEIGHTS:
+            value = getattr(self, name)
+            if isinstance(value, tuple) and len(value) != self.levels:
+                raise ValueError(f"{name} has {len(value)} values for {self.levels} levels")
+        if self.uses("w_lpips") and not (self.lpips_backbone and self.lpips_linear):
             raise ValueError("w_lpips needs lpips_backbone and lpips_linear weight files")
         if self.patch % 64:
             raise ValueError("patch must be a multiple of 64")
+
+    def weight(self, name: str, level: int) -> float:
+        """The loss weight ``name`` (one of LOSS_WEIGHTS) at quality level ``level``."""
+        value = getattr(self, name)
+        return value[level] if isinstance(value, tuple) else value
+
+    def uses(self, name: str) -> bool:
+        """Whether the loss weight ``name`` is positive at any level."""
+        return any(self.weight(name, level) > 0 for level in range(self.levels))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -85,6 +103,7 @@ class TrainConfig:
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
-        if "lambdas" in values:
-            values["lambdas"] = tuple(values["lambdas"])  # type: ignore[arg-type]
+        for name in ("lambdas", *LOSS_WEIGHTS):
+            if isinstance(values.get(name), list):
+                values[name] = tuple(values[name])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]

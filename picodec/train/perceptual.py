@@ -10,6 +10,7 @@
                               + w_text text_L1(x̂, x, mask) + ramp · w_gan GAN(x̂ | mask)
                               [+ w_lpips LPIPS, given its weights])
     then one discriminator step on (x, x̂) at the same level.
+    Each w may be a function of the level l (a list in the config: TrainConfig.weight).
 
 The crop spans a real tile seam, so the TilingArtifactLoss sees what the codec's tiling
 does; with patch 256 each tile is a 128² network input.
@@ -105,7 +106,7 @@ class PerceptualObjective:
             load_checkpoint(self.path, self.disc, self.d_opt)
         self.d_net = DistributedDataParallel(self.disc) if world > 1 else self.disc
         self.lpips = None
-        if cfg.w_lpips > 0:
+        if cfg.uses("w_lpips"):
             self.lpips = LPIPS.from_files(cfg.lpips_backbone, cfg.lpips_linear).to(device)
         self.device = device
 
@@ -128,17 +129,18 @@ class PerceptualObjective:
                  "ms_ssim": losses.ms_ssim_loss(x_hat, x),
                  "tiling": losses.tiling_artifact_loss(x_hat, x),
                  "text": losses.text_fidelity_loss(x_hat, x, mask)}
-        weights = {"mse": 1.0, "ms_ssim": cfg.w_msssim, "tiling": cfg.w_tiling, "text": cfg.w_text}
+        weights = {"mse": 1.0, "ms_ssim": cfg.weight("w_msssim", level),
+                   "tiling": cfg.weight("w_tiling", level), "text": cfg.weight("w_text", level)}
         if self.lpips is not None:
             terms["lpips"] = self.lpips(x_hat, x).mean()
-            weights["lpips"] = cfg.w_lpips
+            weights["lpips"] = cfg.weight("w_lpips", level)
         ramp = min(1.0, step / cfg.gan_warmup) if cfg.gan_warmup else 1.0
-        if cfg.w_gan > 0:
+        if cfg.uses("w_gan"):
             self.disc.requires_grad_(False)
             fake = self.disc(x_hat, levels)
             patches = losses.patch_weights(mask, fake.shape[-2:], cfg.text_gan_scale)
             terms["gan"] = losses.generator_gan_loss(fake, patches)
-            weights["gan"] = cfg.w_gan * ramp
+            weights["gan"] = cfg.weight("w_gan", level) * ramp
             self.disc.requires_grad_(True)
         distortion = sum(weights[k] * v for k, v in terms.items())
         self.pair = (x, x_hat.detach(), levels)
@@ -147,7 +149,7 @@ class PerceptualObjective:
 
     def discriminator_step(self) -> float:
         """One hinge update of the discriminator on the last batch; its loss."""
-        if self.cfg.w_gan <= 0:
+        if not self.cfg.uses("w_gan"):
             return 0.0
         x, x_hat, levels = self.pair
         d_loss = losses.discriminator_loss(self.d_net(x, levels), self.d_net(x_hat, levels))
