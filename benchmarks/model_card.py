@@ -21,6 +21,13 @@ from picodec.train.checkpoint import read_metadata
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def weight_text(value: float | list[float]) -> str:
+    """A loss weight as the card shows it: one number, or one per level in brackets."""
+    if isinstance(value, list):
+        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+    return f"{value:g}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="mse")
@@ -65,10 +72,13 @@ def main() -> None:
     history = f"- **History**: {args.history}\n" if args.history else ""
     lambdas = ", ".join(f"{v:.4g}" for v in config["lambdas"])
     if config.get("stage", "mse") == "perceptual":
+        w = {name: weight_text(config[name]) for name in ("w_msssim", "w_tiling", "w_text", "w_gan")}
         objective = (f"stage 2, perceptual fine-tuning of a stage-1 model on 2x2-tile crops: loss = "
-                     f"bpp + λ·255²·(MSE + {config['w_msssim']:g}·(1−MS-SSIM) + "
-                     f"{config['w_tiling']:g}·tiling + {config['w_text']:g}·text L1 + "
-                     f"{config['w_gan']:g}·GAN), GAN ×{config['text_gan_scale']:g} on text")
+                     f"bpp + λ·255²·(MSE + {w['w_msssim']}·(1−MS-SSIM) + {w['w_tiling']}·tiling + "
+                     f"{w['w_text']}·text L1 + {w['w_gan']}·GAN), GAN ×{config['text_gan_scale']:g} "
+                     "on text")
+        if any(v.startswith("[") for v in w.values()):
+            objective += " (a weight in brackets has one value per level, 0 to 7)"
     else:
         objective = "stage 1, rate + MSE (loss = bpp + λ·255²·MSE)"
     card = f"""# picodec model card: `{args.model}`
