@@ -78,7 +78,7 @@ def main() -> None:
                      f"{w['w_text']}·text L1 + {w['w_gan']}·GAN), GAN ×{config['text_gan_scale']:g} "
                      "on text")
         if any(v.startswith("[") for v in w.values()):
-            objective += " (a weight in brackets has one value per level, 0 to 7)"
+            objective += f" (a weight in brackets has one value per level, 0 to {len(config['lambdas']) - 1})"
     else:
         objective = "stage 1, rate + MSE (loss = bpp + λ·255²·MSE)"
     card = f"""# picodec model card: `{args.model}`
