@@ -8,11 +8,13 @@ import torch
 from PIL import Image
 
 from picodec.eval.metrics import ms_ssim, ms_ssim_torch
+from picodec.model.config import ModelConfig
+from picodec.model.pico import PicoModel
 from picodec.train import losses
 from picodec.train.checkpoint import read_metadata
 from picodec.train.config import TrainConfig
 from picodec.train.discriminator import PatchDiscriminator
-from picodec.train.perceptual import DISCRIMINATOR, split, stitch, tile_layout
+from picodec.train.perceptual import DISCRIMINATOR, PerceptualObjective, split, stitch, tile_layout
 from picodec.train.text import TextPainter
 from picodec.train.trainer import train
 from tests.conftest import photo_like
@@ -130,10 +132,6 @@ def test_stage2_trains_resumes_and_logs_every_term(tmp_path, photos):
 
 def test_a_per_level_weight_applies_at_its_level_only(tmp_path, photos):
     """w_tiling 0 everywhere but level 1: level 0's loss is unchanged, level 1's grows."""
-    from picodec.model.config import ModelConfig
-    from picodec.model.pico import PicoModel
-    from picodec.train.perceptual import PerceptualObjective
-
     net = PicoModel(ModelConfig())
 
     def loss(w_tiling, level):
