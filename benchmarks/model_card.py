@@ -72,12 +72,13 @@ def main() -> None:
     history = f"- **History**: {args.history}\n" if args.history else ""
     lambdas = ", ".join(f"{v:.4g}" for v in config["lambdas"])
     if config.get("stage", "mse") == "perceptual":
-        w = {name: weight_text(config[name]) for name in ("w_msssim", "w_tiling", "w_text", "w_gan")}
+        names = ("w_msssim", "w_tiling", "w_text", "w_gan")
+        w = {name: weight_text(config[name]) for name in names}
         objective = (f"stage 2, perceptual fine-tuning of a stage-1 model on 2x2-tile crops: loss = "
                      f"bpp + λ·255²·(MSE + {w['w_msssim']}·(1−MS-SSIM) + {w['w_tiling']}·tiling + "
                      f"{w['w_text']}·text L1 + {w['w_gan']}·GAN), GAN ×{config['text_gan_scale']:g} "
                      "on text")
-        if any(v.startswith("[") for v in w.values()):
+        if any(isinstance(config[name], list) for name in names):
             objective += f" (a weight in brackets has one value per level, 0 to {len(config['lambdas']) - 1})"
     else:
         objective = "stage 1, rate + MSE (loss = bpp + λ·255²·MSE)"
