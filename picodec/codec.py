@@ -123,7 +123,7 @@ def decode(data: bytes, threads: int | None = None, model: CodecModel | None = N
         tile, payload = item
         try:
             decoded = codec.decompress_tile(payload, tile.input_height, tile.input_width,
-                                            header.level)
+                                            header.level, header.version >= container.ESCAPES_SINCE)
         except (ValueError, RuntimeError) as err:
             raise PicodecError(f"corrupt .pico file (tile payload undecodable: {err})") from err
         tiling.place(out, decoded, tile)

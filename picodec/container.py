@@ -16,6 +16,8 @@ a field records the version that added it, so older files stay readable:
 
     version 1   (picodec 0.1-0.3)  no colour profile
     version 2   (picodec 0.4)      + ICC length and profile
+    version 3   (picodec 0.5)      same header; tile payloads escape-code latent symbols
+                                   beyond their table (ESCAPES_SINCE) instead of clamping
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from functools import cache
 from picodec.errors import PicodecError
 
 MAGIC = b"PICO"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+ESCAPES_SINCE = 3
 MAX_ICC = 1 << 24
 
 

@@ -96,6 +96,28 @@ def test_symbols_and_sigma_are_identical_when_float_parts_run_in_float64(model):
     assert np.abs(pixels32 - pixels64).max() <= 2
 
 
+def test_latents_far_outside_their_tables_are_coded_exactly(model, monkeypatch):
+    """An improbable latent costs bits, not pixels: symbols beyond a table are escape-coded."""
+    encode_latents, phases, sent = model.net.encode_latents, model._phases, []
+
+    def amplified(x, level):
+        y, z = encode_latents(x, level)
+        return y * 30, z
+
+    def recording(*args):
+        y_hat, s = phases(*args)
+        sent.append(s.copy())
+        return y_hat, s
+
+    monkeypatch.setattr(model.net, "encode_latents", amplified)
+    monkeypatch.setattr(model, "_phases", recording)
+    payload = model.compress_tile(photo_like(64, 64, seed=8), 7)
+    decoded = model.decode_symbols(payload, 64, 64, 7)
+    tables = model.y_coder.tables
+    beyond = (decoded.s > tables.hi[decoded.sigma]) | (decoded.s < tables.lo[decoded.sigma])
+    assert beyond.sum() > 10 and np.array_equal(decoded.s, sent[0])
+
+
 def test_accepts_paths_pil_images_and_arrays(tmp_path):
     image = photo_like(90, 120)
     path = tmp_path / "in.png"

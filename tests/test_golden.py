@@ -8,6 +8,7 @@ import hashlib
 import json
 
 import numpy as np
+import pytest
 
 import picodec
 from tests.golden.regenerate import HERE, LEVEL, golden_image, symbol_hash
@@ -29,9 +30,12 @@ def test_golden_file_decodes_to_the_recorded_symbols():
     assert symbol_hash(GOLDEN) == RECORD["symbols_sha256"]
 
 
-def test_a_version_1_file_still_decodes():
-    """picodec 0.1-0.3 wrote format version 1 (no colour profile): the same tiles."""
-    old = (HERE / "golden-v1.pico").read_bytes()
-    assert old[4] == 1 and picodec.info(old)["version"] == 1
+@pytest.mark.parametrize("version", [1, 2])
+def test_older_format_versions_still_decode(version):
+    """picodec 0.1-0.3 wrote version 1 (no colour profile), 0.4 version 2 (clamped symbols,
+    no escapes). The golden image has no symbol beyond its table: the same pixels."""
+    old = (HERE / f"golden-v{version}.pico").read_bytes()
+    assert old[4] == version and picodec.info(old)["version"] == version
     pixels = np.asarray(picodec.decode(old))
     assert hashlib.sha256(pixels.tobytes()).hexdigest() == RECORD["pixels_sha256"]
+    assert symbol_hash(old) == RECORD["symbols_sha256"]

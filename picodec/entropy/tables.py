@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 PRECISION = 16
-TAIL_SIGMAS = 8.0  # a y table spans ±8σ (at least ±2); symbols beyond are clamped
+TAIL_SIGMAS = 8.0  # a y table spans ±8σ (at least ±2); symbols beyond are escape-coded
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def gaussian_tables(sigmas: np.ndarray) -> CdfTables:
         half = max(2, math.ceil(TAIL_SIGMAS * float(sigma)))
         edges = np.arange(-half, half + 2, dtype=np.float64) - 0.5
         cdf = _normal_cdf(edges / float(sigma))
-        cdf[0], cdf[-1] = 0.0, 1.0  # clamped symbols take the tails
+        cdf[0], cdf[-1] = 0.0, 1.0  # the end bins take the tails (and mark escapes)
         tables.append(quantize_pmf(np.diff(cdf)))
         offsets.append(-half)
     return _stack(tables, offsets)

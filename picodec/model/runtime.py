@@ -2,8 +2,12 @@
 
 compress_tile:    tile ─► y, z ─► ẑ = round(z) ─► integer scale net ─► σ index
                                   └► context decoder ─► p ─► 4 phases ─► s
-                  range coder: ẑ (per-channel tables), then s (tables by σ index)
+                  range coder: ẑ (per-channel tables), then s (tables by σ index, escapes
+                  for symbols beyond their table: ``picodec.entropy.coder``)
 decompress_tile:  range decoder: ẑ ─► σ index ─► every s ─► 4 phases ─► ŷ ─► synthesis
+
+Payloads of format versions 1-2 carry no escapes (their encoder clamped s into the tables):
+the decoder is told which kind it reads.
 
 The weights file's SHA-256 is the model id written in every ``.pico`` header.
 """
@@ -89,7 +93,7 @@ class CodecModel:
             mu, q = mu[0, :, dy::2, dx::2], q[0, :, dy::2, dx::2]
             if y is not None:
                 s = torch.round((y[0, :, dy::2, dx::2] - mu) / q).numpy().astype(np.int64)
-                s_all[:, dy::2, dx::2] = self.y_coder.clamp(s, sigma[:, dy::2, dx::2])
+                s_all[:, dy::2, dx::2] = self.y_coder.clamp(s, sigma[:, dy::2, dx::2], escapes=True)
             s_k = torch.from_numpy(s_all[:, dy::2, dx::2]).to(self.dtype)
             y_hat[0, :, dy::2, dx::2] = q * s_k + mu
         return y_hat, s_all
@@ -102,28 +106,31 @@ class CodecModel:
         lv = torch.tensor([level])
         y, z = self.net.encode_latents(x, lv)
         z_ids = self._z_ids(h, w)
-        z_int = self.z_coder.clamp(torch.round(z[0]).numpy().astype(np.int64), z_ids)
+        z_int = self.z_coder.clamp(torch.round(z[0]).numpy().astype(np.int64), z_ids, escapes=False)
         sigma = self.scale_net(z_int, level)
         p = self.net.context_decoder(torch.from_numpy(z_int)[None].to(self.dtype))
         _, s = self._phases(p, lv, sigma, None, y)
         encoder = new_encoder()
-        self.z_coder.encode(encoder, z_int, z_ids)
-        self.y_coder.encode(encoder, s, sigma)
+        self.z_coder.encode(encoder, z_int, z_ids, escapes=False)
+        self.y_coder.encode(encoder, s, sigma, escapes=True)
         return finish(encoder)
 
-    def decode_symbols(self, payload: bytes, h: int, w: int, level: int) -> TileSymbols:
-        """Entropy-decode every symbol of a tile; no float arithmetic is involved."""
+    def decode_symbols(self, payload: bytes, h: int, w: int, level: int,
+                       escapes: bool = True) -> TileSymbols:
+        """Entropy-decode every symbol of a tile; no float arithmetic is involved.
+        ``escapes``: the payload escape-codes out-of-table symbols (format version ≥ 3)."""
         decoder = new_decoder(payload)
-        z = self.z_coder.decode(decoder, self._z_ids(h, w))
+        z = self.z_coder.decode(decoder, self._z_ids(h, w), escapes=False)
         sigma = self.scale_net(z, level)
         if sigma.shape != (self.config.latent, h // LATENT_STRIDE, w // LATENT_STRIDE):
             raise ValueError("scale decoder output has the wrong shape")
-        return TileSymbols(z, sigma, self.y_coder.decode(decoder, sigma))
+        return TileSymbols(z, sigma, self.y_coder.decode(decoder, sigma, escapes=escapes))
 
     @torch.no_grad()
-    def decompress_tile(self, payload: bytes, h: int, w: int, level: int) -> np.ndarray:
+    def decompress_tile(self, payload: bytes, h: int, w: int, level: int,
+                        escapes: bool = True) -> np.ndarray:
         """payload -> uint8 [h, w, 3]."""
-        symbols = self.decode_symbols(payload, h, w, level)
+        symbols = self.decode_symbols(payload, h, w, level, escapes)
         lv = torch.tensor([level])
         p = self.net.context_decoder(torch.from_numpy(symbols.z)[None].to(self.dtype))
         y_hat, _ = self._phases(p, lv, symbols.sigma, symbols.s, None)

@@ -32,7 +32,8 @@ def symbol_hash(data: bytes) -> str:
     model = weights.load_by_id(header.model_id)
     digest = hashlib.sha256()
     for payload in payloads:
-        symbols = model.decode_symbols(payload, 128, 128, header.level)
+        symbols = model.decode_symbols(payload, 128, 128, header.level,
+                                       header.version >= container.ESCAPES_SINCE)
         for array in (symbols.z, symbols.sigma, symbols.s):
             digest.update(array.astype(np.int64).tobytes())
     return digest.hexdigest()
