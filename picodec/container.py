@@ -104,14 +104,19 @@ def _check_ranges(values: dict[str, object], fields: tuple[Field, ...]) -> None:
             raise PicodecError(f"header field {field.name}={value} outside [{field.lo}, {field.hi}]")
 
 
-def pack(header: Header, payloads: list[bytes]) -> bytes:
-    """Serialise a header and its tile payloads into one ``.pico`` byte string."""
+def pack(header: Header, payloads: list[bytes], version: int = FORMAT_VERSION) -> bytes:
+    """Serialise a header and its tile payloads into one ``.pico`` byte string.
+
+    ``version`` lays the header out as an older version did (the golden files of the tests);
+    the caller vouches that the payloads mean the same in it."""
     rows, cols = header.grid
     if len(payloads) != rows * cols:
         raise PicodecError(f"{len(payloads)} payloads for a {rows}x{cols} tile grid")
     icc = zlib.compress(header.icc, 9) if header.icc else b""
-    values = {**asdict(header), "magic": MAGIC, "version": FORMAT_VERSION, "icc_length": len(icc)}
-    fields, layout = _layout(FORMAT_VERSION)
+    values = {**asdict(header), "magic": MAGIC, "version": version, "icc_length": len(icc)}
+    fields, layout = _layout(version)
+    if icc and "icc_length" not in {f.name for f in fields}:
+        raise PicodecError(f"format version {version} cannot hold a colour profile")
     _check_ranges(values, fields)
     head = layout.pack(*(values[f.name] for f in fields)) + icc
     head += b"".join(_TILE_ENTRY.pack(len(p), zlib.crc32(p)) for p in payloads)

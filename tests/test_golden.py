@@ -32,8 +32,8 @@ def test_golden_file_decodes_to_the_recorded_symbols():
 
 @pytest.mark.parametrize("version", [1, 2])
 def test_older_format_versions_still_decode(version):
-    """picodec 0.1-0.3 wrote version 1 (no colour profile), 0.4 version 2 (clamped symbols,
-    no escapes). The golden image has no symbol beyond its table: the same pixels."""
+    """picodec 0.1-0.3 wrote version 1 (no colour profile), 0.4 version 2 (no escapes).
+    The golden tiles, which need no escape, in those layouts: the same pixels."""
     old = (HERE / f"golden-v{version}.pico").read_bytes()
     assert old[4] == version and picodec.info(old)["version"] == version
     pixels = np.asarray(picodec.decode(old))
