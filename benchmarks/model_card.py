@@ -4,7 +4,9 @@
         --kodak docs/results/kodak_mse_vs_jpeg.json --speed docs/results/speed.json
 
 Reads the training run's config and log, the Kodak table written by kodak_vs_jpeg.py and
-the output of speed.py, and writes picodec/weights/<model>.md.
+the output of speed.py, and writes picodec/weights/<model>.md. With ``--refresh`` (no run
+needed) only the measured parts of an existing card are rewritten: the model id, the Kodak
+table and the speed table, e.g. after a format change alters what the weights code.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import argparse
 import csv
 import json
 import platform
+import re
 from pathlib import Path
+from typing import Any
 
 from picodec import weights
 from picodec.train.checkpoint import read_metadata
@@ -31,7 +35,9 @@ def weight_text(value: float | list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="mse")
-    parser.add_argument("--run", required=True, help="training run folder (config.json, log.csv)")
+    parser.add_argument("--run", help="training run folder (config.json, log.csv)")
+    parser.add_argument("--refresh", action="store_true",
+                        help="rewrite only the measured parts of the existing card")
     parser.add_argument("--kodak", required=True)
     parser.add_argument("--speed", required=True)
     parser.add_argument("--hardware", default=f"{platform.machine()} CPU, 2 cores (no GPU)")
@@ -45,7 +51,57 @@ def main() -> None:
     parser.add_argument("--append", nargs="*", default=[],
                         help="measured tables (markdown files) to add at the end of the card")
     args = parser.parse_args()
+    kodak = json.loads(Path(args.kodak).read_text())
+    speed = json.loads(Path(args.speed).read_text())
+    model = weights.load(args.model)
+    path = weights.FOLDER / f"{args.model}.md"
+    if args.refresh:
+        card = refreshed(path.read_text(), model.id.hex(), measured(kodak, speed))
+    elif args.run:
+        card = written(args, model.id.hex(), measured(kodak, speed))
+    else:
+        parser.error("give --run, or --refresh for a card that exists")
+    path.write_text(card)
+    print(card)
 
+
+def refreshed(card: str, model_id: str, tables: str) -> str:
+    """The card with a new model id and new measured tables; everything else kept."""
+    card = re.sub(r"model id `[0-9a-f]+`", f"model id `{model_id}`", card)
+    start = card.index("## Kodak (24 images)")
+    end = card.index("\n", card.index("| decode |", start)) + 1
+    return card[:start] + tables + card[end:]
+
+
+def measured(kodak: dict[str, Any], speed: dict[str, Any]) -> str:
+    """The Kodak table against JPEG and the speed table, from their measurement files."""
+    rows = []
+    for level, row in kodak["psnr_at_equal_bpp"].items():
+        ssim = kodak["ms_ssim_at_equal_bpp"][level]
+        verdict = "yes" if row["ours"] > row["anchor"] and ssim["ours"] > ssim["anchor"] else "**no**"
+        rows.append(f"| {level} | {row['bpp']:.3f} | {row['ours']:.2f} | {row['anchor']:.2f} | "
+                    f"{ssim['ours']:.4f} | {ssim['anchor']:.4f} | {verdict} |")
+    return f"""## Kodak (24 images), against JPEG at equal bpp
+
+Real `.pico` files (header included), decoded pixels. JPEG: Pillow (libjpeg-turbo), 4:2:0,
+quality swept and interpolated per image in log-bpp (below JPEG's lowest rate, JPEG's
+lowest-rate quality stands in, which favours JPEG).
+
+| level | bpp | PSNR | PSNR JPEG | MS-SSIM | MS-SSIM JPEG | beats JPEG |
+|---|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+## Speed ({speed['image']}, {speed['cores']} threads, level {speed['level']})
+
+| | seconds | peak memory |
+|---|---|---|
+| encode | {speed['encode']['seconds']:.1f} | {speed['encode']['peak_mb']:.0f} MB |
+| decode | {speed['decode']['seconds']:.1f} | {speed['decode']['peak_mb']:.0f} MB |
+"""
+
+
+def written(args: argparse.Namespace, model_id: str, tables: str) -> str:
+    """A whole card: the training run's recipe and history, then the measured tables."""
     run = Path(args.run)
     config = json.loads((run / "config.json").read_text())
     log = list(csv.DictReader((run / "log.csv").open()))
@@ -58,17 +114,7 @@ def main() -> None:
             hours += previous / 3600
         previous = seconds
     hours += previous / 3600
-    kodak = json.loads(Path(args.kodak).read_text())
-    speed = json.loads(Path(args.speed).read_text())
-    model = weights.load(args.model)
-
-    rows = []
-    for level, row in kodak["psnr_at_equal_bpp"].items():
-        ssim = kodak["ms_ssim_at_equal_bpp"][level]
-        verdict = "yes" if row["ours"] > row["anchor"] and ssim["ours"] > ssim["anchor"] else "**no**"
-        rows.append(f"| {level} | {row['bpp']:.3f} | {row['ours']:.2f} | {row['anchor']:.2f} | "
-                    f"{ssim['ours']:.4f} | {ssim['anchor']:.4f} | {verdict} |")
-    cost = speed["model"]
+    cost = json.loads(Path(args.speed).read_text())["model"]
     history = f"- **History**: {args.history}\n" if args.history else ""
     lambdas = ", ".join(f"{v:.4g}" for v in config["lambdas"])
     if config.get("stage", "mse") == "perceptual":
@@ -84,7 +130,7 @@ def main() -> None:
         objective = "stage 1, rate + MSE (loss = bpp + λ·255²·MSE)"
     card = f"""# picodec model card: `{args.model}`
 
-- **Weights**: `picodec/weights/{args.model}.safetensors`, model id `{model.id.hex()}`
+- **Weights**: `picodec/weights/{args.model}.safetensors`, model id `{model_id}`
   (first 8 bytes of the file's SHA-256, written in every `.pico` header).
 - **Objective**: {objective}; {len(config['lambdas'])} quality levels, λ = {lambdas}.
 - **Architecture**: see `docs/DESIGN.md`. Encoder {cost['encoder_kmac_per_px']:.1f} kMAC/px,
@@ -103,28 +149,10 @@ def main() -> None:
 {history}- **Status**: undertrained (CPU only). Training continues from these weights
   (`picodec train --init picodec/weights/{args.model}.safetensors`).
 
-## Kodak (24 images), against JPEG at equal bpp
-
-Real `.pico` files (header included), decoded pixels. JPEG: Pillow (libjpeg-turbo), 4:2:0,
-quality swept and interpolated per image in log-bpp (below JPEG's lowest rate, JPEG's
-lowest-rate quality stands in, which favours JPEG).
-
-| level | bpp | PSNR | PSNR JPEG | MS-SSIM | MS-SSIM JPEG | beats JPEG |
-|---|---|---|---|---|---|---|
-{chr(10).join(rows)}
-
-## Speed ({speed['image']}, {speed['cores']} threads, level {speed['level']})
-
-| | seconds | peak memory |
-|---|---|---|
-| encode | {speed['encode']['seconds']:.1f} | {speed['encode']['peak_mb']:.0f} MB |
-| decode | {speed['decode']['seconds']:.1f} | {speed['decode']['peak_mb']:.0f} MB |
-"""
+{tables}"""
     for extra in args.append:
         card += "\n" + Path(extra).read_text()
-    path = weights.FOLDER / f"{args.model}.md"
-    path.write_text(card)
-    print(card)
+    return card
 
 
 if __name__ == "__main__":
