@@ -55,5 +55,6 @@ def load_by_id(identifier: bytes) -> CodecModel:
     name = name_of(identifier)
     if name is None:
         raise PicodecError(f"this file was made with a model that is not installed "
-                           f"(model id {identifier.hex()})")
+                           f"(model id {identifier.hex()}; an earlier release's weights decode "
+                           f"it from a folder listed in PICODEC_MODEL_PATH)")
     return load(name)
