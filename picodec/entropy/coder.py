@@ -77,6 +77,7 @@ class TableCoder:
         return values.reshape(table_ids.shape)
 
     def _at_end(self, bins: np.ndarray, t: int) -> np.ndarray:
+        """Which symbols sit on an end bin of table ``t``: those an excess follows."""
         return (bins == self.tables.lo[t]) | (bins == self.tables.hi[t])
 
 
