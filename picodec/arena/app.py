@@ -10,7 +10,8 @@
 A rater first reads the colour plates, then gets ``artefact_checks`` trials with a known
 answer; failing either ends the session (the rater is kept out of the scores). After that,
 every PLANTED_EVERY-th trial is a planted known-answer pair. Nothing sent to the browser
-names a codec or a level: images are addressed by random tokens, trials by random ids.
+names a codec or a level: images are addressed by random tokens, trials by random ids,
+both hexadecimal so that no token can spell a word such as "bpp" or "level" by chance.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def create_app(study_dir: str | Path, seed: int | None = None) -> FastAPI:
 
     @app.post("/api/start")
     def start(body: Start, response: Response) -> dict[str, object]:
-        rater = secrets.token_urlsafe(16)
+        rater = secrets.token_hex(16)
         store.add_rater(rater, body.screen_width, body.screen_height, body.pixel_ratio)
         response.set_cookie("rater", rater, httponly=True, samesite="strict")
         return {"plates": len(plates)}
@@ -126,7 +127,7 @@ def create_app(study_dir: str | Path, seed: int | None = None) -> FastAPI:
         if rng.random() < 0.5:
             a, b = b, a
         expected = None if good is None else ("left" if a == good else "right")
-        trial_id = secrets.token_urlsafe(12)
+        trial_id = secrets.token_hex(12)
         store.add_trial(trial_id, rater_id, image, a, b, kind, expected)
         return {"trial": trial_id, "reference": url(image, studies.ORIGINAL),
                 "left": url(image, a), "right": url(image, b)}

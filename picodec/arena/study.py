@@ -93,7 +93,7 @@ def build(results_path: str | Path, out: str | Path, codecs: list[str] | None = 
     files: dict[str, dict[str, str]] = {}
 
     def add(source: Path | Image.Image, image: str, cond: str) -> str:
-        token = secrets.token_urlsafe(12)
+        token = secrets.token_hex(12)
         target = folder / f"{token}.png"
         if isinstance(source, Image.Image):
             source.save(target)
