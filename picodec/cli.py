@@ -2,7 +2,7 @@
 
     picodec encode IN OUT [--level L | --max-size SIZE] [--model NAME] [--ignore-icc] [--force]
     picodec decode IN OUT [--force]
-    picodec info IN                   (IN or OUT "-": standard input / output)
+    picodec info IN [--symbols]       (IN or OUT "-": standard input / output)
     picodec demo [IMAGE]
     picodec bench DATA_DIR [--codecs …] --out results.json ; picodec bdrate|plot results.json
     picodec train [--config CFG.json] [--steps N] …
@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import sys
@@ -95,7 +96,11 @@ def cmd_decode(args: argparse.Namespace) -> None:
 def cmd_info(args: argparse.Namespace) -> None:
     from picodec import codec
 
-    print(json.dumps(codec.info(_read(args.input)), indent=2))
+    data = _read(args.input)
+    fields = codec.info(data)
+    if args.symbols:
+        fields["symbols_sha256"] = dataclasses.asdict(codec.symbol_hashes(data))
+    print(json.dumps(fields, indent=2))
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -205,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="print a .pico header as JSON (no network is loaded)")
     p.add_argument("input")
+    p.add_argument("--symbols", action="store_true",
+                   help="also entropy-decode every tile and print hashes of its integer stages "
+                        "(z symbols, sigma indices, y symbols): the same on every machine")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("demo", help="compress a sample photo at several levels, print size and quality")

@@ -9,9 +9,12 @@ torch single-threaded): the pixels do not depend on the number of threads.
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
@@ -105,6 +108,15 @@ def _largest_that_fits(encode_at: Callable[[int], bytes], levels: int, max_bytes
     return best
 
 
+@contextmanager
+def _undecodable_is_corrupt() -> Iterator[None]:
+    """The range decoder and the shape checks fail with these on a damaged payload."""
+    try:
+        yield
+    except (ValueError, RuntimeError) as err:
+        raise PicodecError(f"corrupt .pico file (tile payload undecodable: {err})") from err
+
+
 def decode(data: bytes, threads: int | None = None, model: CodecModel | None = None) -> Image.Image:
     """Decompress ``.pico`` bytes to a PIL image (RGB, or L for grayscale sources).
 
@@ -121,11 +133,9 @@ def decode(data: bytes, threads: int | None = None, model: CodecModel | None = N
 
     def decode_tile(item: tuple[tiling.Tile, bytes]) -> None:
         tile, payload = item
-        try:
+        with _undecodable_is_corrupt():
             decoded = codec.decompress_tile(payload, tile.input_height, tile.input_width,
                                             header.level, header.version >= container.ESCAPES_SINCE)
-        except (ValueError, RuntimeError) as err:
-            raise PicodecError(f"corrupt .pico file (tile payload undecodable: {err})") from err
         tiling.place(out, decoded, tile)
 
     _map_tiles(decode_tile, list(zip(tiles, payloads, strict=True)), threads)
@@ -142,3 +152,40 @@ def info(data: bytes) -> dict[str, object]:
     fields["bpp"] = 8 * len(data) / (header.width * header.height)
     fields["tile_bytes"] = [length for length, _ in entries]
     return fields
+
+
+@dataclass(frozen=True)
+class SymbolHashes:
+    """``all``: SHA-256 of every tile's stages in turn (int64, C order); ``tiles``: per
+    tile, the first 16 hex digits of each stage's own SHA-256."""
+
+    all: str
+    tiles: list[dict[str, str]]
+
+
+def symbol_hashes(data: bytes) -> SymbolHashes:
+    """SHA-256 hashes of the integer stages of decoding, tile by tile: the control points.
+
+        payload ─► range decoder ─► ẑ ─► integer scale decoder ─► σ index ─► range decoder ─► s
+                                    "z"                           "sigma"                    "s"
+
+    No float arithmetic produces any of them, so they are the same on every machine and
+    with every thread count; where two machines decode a file to different pixels, equal
+    hashes put the difference in the float networks after them (context phases, synthesis).
+    """
+    header, payloads = container.unpack(data)
+    codec = weights.load_by_id(header.model_id)
+    tiles = tiling.grid(header.height, header.width, header.tile, header.margin)
+    everything = hashlib.sha256()
+    per_tile: list[dict[str, str]] = []
+    for tile, payload in zip(tiles, payloads, strict=True):
+        with _undecodable_is_corrupt():
+            symbols = codec.decode_symbols(payload, tile.input_height, tile.input_width,
+                                           header.level, header.version >= container.ESCAPES_SINCE)
+        hashes = {}
+        for stage, array in (("z", symbols.z), ("sigma", symbols.sigma), ("s", symbols.s)):
+            raw = array.astype(np.int64).tobytes()
+            everything.update(raw)
+            hashes[stage] = hashlib.sha256(raw).hexdigest()[:16]
+        per_tile.append(hashes)
+    return SymbolHashes(everything.hexdigest(), per_tile)

@@ -26,7 +26,10 @@ def test_encode_info_decode(tmp_path, png, capsys):
     assert "bpp" in capsys.readouterr().out
     assert main(["info", str(pico)]) == 0
     fields = json.loads(capsys.readouterr().out)
-    assert fields["level"] == 3 and fields["width"] == 160
+    assert fields["level"] == 3 and fields["width"] == 160 and "symbols_sha256" not in fields
+    assert main(["info", "--symbols", str(pico)]) == 0
+    symbols = json.loads(capsys.readouterr().out)["symbols_sha256"]
+    assert len(symbols["tiles"]) == 1 and set(symbols["tiles"][0]) == {"z", "sigma", "s"}
     assert main(["decode", str(pico), str(out)]) == 0
     assert Image.open(out).size == (160, 120)
     assert oct(os.stat(pico).st_mode & 0o777) != oct(0o600)
@@ -72,6 +75,7 @@ def test_errors(tmp_path, png, capsys):
         assert not (tmp_path / f"{name}.png").exists()
         if name != "flip":  # info reads the header only; a flipped payload byte is not its concern
             _fails_cleanly(["info", str(tmp_path / f"{name}.pico")], capsys, "")
+        _fails_cleanly(["info", "--symbols", str(tmp_path / f"{name}.pico")], capsys, "")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 

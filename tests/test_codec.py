@@ -211,6 +211,20 @@ def test_info_reads_the_header_without_a_network():
         weights.available()[weights.DEFAULT_MODEL].read_bytes()).hexdigest()[:16]
 
 
+def test_symbol_hashes_point_at_the_tile_that_differs():
+    """Control points: per tile, hashes of ẑ, σ index and y symbols. Changing pixels that
+    only the first tile's network input reads changes its hashes and no other tile's."""
+    image = photo_like(100, 180, seed=5)
+    changed = image.copy()
+    changed[:50, :50] = 255 - changed[:50, :50]
+    first, second = (codec.symbol_hashes(picodec.encode(x, level=3, tile=64)) for x in (image, changed))
+    assert len(first.tiles) == 6 and first.all != second.all
+    same = [a == b for a, b in zip(first.tiles, second.tiles, strict=True)]
+    assert same == [False, True, True, True, True, True]
+    assert all(len(h) == 16 for h in first.tiles[0].values())
+    assert codec.symbol_hashes(picodec.encode(image, level=3, tile=64)) == first
+
+
 def test_models_of_your_own_are_found_on_picodec_model_path(tmp_path, monkeypatch):
     from safetensors.torch import load_file, save_file
 

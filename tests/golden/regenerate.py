@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-import picodec
+import picodec.codec
 from picodec import container, weights
 from tests.conftest import photo_like
 
@@ -29,15 +29,7 @@ def golden_image() -> np.ndarray:
 
 def symbol_hash(data: bytes) -> str:
     """SHA-256 of every tile's ẑ, σ index and y symbols: integer-only quantities."""
-    header, payloads = container.unpack(data)
-    model = weights.load_by_id(header.model_id)
-    digest = hashlib.sha256()
-    for payload in payloads:
-        symbols = model.decode_symbols(payload, 128, 128, header.level,
-                                       header.version >= container.ESCAPES_SINCE)
-        for array in (symbols.z, symbols.sigma, symbols.s):
-            digest.update(array.astype(np.int64).tobytes())
-    return digest.hexdigest()
+    return picodec.codec.symbol_hashes(data).all
 
 
 def older_versions(data: bytes) -> dict[int, bytes]:
