@@ -90,7 +90,13 @@ def cmd_decode(args: argparse.Namespace) -> None:
     if args.output != STDIO and Path(args.output).suffix.lower() not in imageio.OUTPUT_FORMATS:
         raise PicodecError(f"unknown output format '{Path(args.output).suffix}' "
                            f"(use one of {', '.join(imageio.OUTPUT_FORMATS)})")
-    _write(args.output, codec.decode(_read(args.input), threads=args.threads), args.force)
+    data = _read(args.input)
+    image = codec.decode(data, threads=args.threads)
+    _write(args.output, image, args.force)
+    fields = codec.info(data)
+    print(f"{args.output}: {image.width}x{image.height} {image.mode} from {len(data)} bytes "
+          f"(level {fields['level']}, model {fields['model']})",
+          file=sys.stderr if args.output == STDIO else sys.stdout)
 
 
 def cmd_info(args: argparse.Namespace) -> None:

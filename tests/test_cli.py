@@ -32,6 +32,8 @@ def test_encode_info_decode(tmp_path, png, capsys):
     assert len(symbols["tiles"]) == 1 and set(symbols["tiles"][0]) == {"z", "sigma", "s"}
     assert main(["decode", str(pico), str(out)]) == 0
     assert Image.open(out).size == (160, 120)
+    assert capsys.readouterr().out == f"{out}: 160x120 RGB from {pico.stat().st_size} bytes " \
+                                      f"(level 3, model {fields['model']})\n"
     assert oct(os.stat(pico).st_mode & 0o777) != oct(0o600)
 
 
@@ -127,7 +129,7 @@ def test_dash_is_standard_input_and_output(tmp_path, png):
     assert encoded.stdout == (tmp_path / "a.pico").read_bytes()
 
     decoded = picodec_cli("decode", "-", "-", data=encoded.stdout)
-    assert decoded.returncode == 0
+    assert decoded.returncode == 0 and b"level 2, model" in decoded.stderr
     (tmp_path / "a.png").write_bytes(decoded.stdout)
     main(["decode", str(tmp_path / "a.pico"), str(tmp_path / "b.png")])
     pixels = [np.asarray(Image.open(tmp_path / name)) for name in ("a.png", "b.png")]
