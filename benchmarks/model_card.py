@@ -91,7 +91,7 @@ lowest-rate quality stands in, which favours JPEG).
 |---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
-## Speed ({speed['image']}, {speed['cores']} threads, level {speed['level']})
+## Speed ({speed['image']}, level {speed['level']}, {speed['cores']} threads of {speed['cpu']})
 
 | | seconds | peak memory |
 |---|---|---|
