@@ -12,6 +12,8 @@
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: bash benchmarks/refresh_results.sh MODEL [MODEL ...]" >&2; exit 2; }
 cd "$(dirname "$0")/.."
+# the committed tables have butteraugli columns: a machine without the tool would drop them
+command -v butteraugli_main >/dev/null || { echo "butteraugli_main not found: apt install libjxl-devtools" >&2; exit 1; }
 CACHE=${CACHE:-runs/kodak_full.cache}
 KODAK=../shared/data/kodak
 OUT=docs/results
