@@ -151,22 +151,26 @@ def test_widen_keeps_the_decoded_image_and_trains_as_the_wider_model(tmp_path, d
     with torch.no_grad():  # a "trained" model: no zero or unit parameters left
         for p in old.parameters():
             p.add_(0.05 * torch.randn_like(p))
-    new = widen(old, 24)
+    new = widen(old, latent=24, features=24)
     x = torch.rand(2, 3, 64, 64)
     level = torch.tensor([1, 5])
     before, after = old(x, level), new(x, level)
-    assert new.config.latent == 24
+    assert (new.config.latent, new.config.channels[3]) == (24, 24)
     assert torch.allclose(after["x_hat"], before["x_hat"], atol=1e-5)
     y_old, _ = old.encode_latents(x, level)
     y_new, _ = new.encode_latents(x, level)
-    assert torch.equal(y_new[:, :16], y_old[:, :16])
-    assert y_new[:, 16:].std() > 0.3 * y_old.std()  # big enough to survive rounding
+    assert torch.allclose(y_new[:, :16], y_old[:, :16], atol=1e-5)
+    assert not y_new[:, 16:].any()  # the new channels start empty...
+
+    torch.nn.functional.mse_loss(after["x_hat"], x).backward()
+    for weight in (new.analysis[-1].conv.weight, new.analysis[-4].proj.conv.weight):
+        assert weight.grad[16:].abs().sum() > 0  # ...but their zero rows get a gradient
 
     init = export(new, tmp_path / "wide.safetensors", "wide")
     cfg = TrainConfig(data=str(data_dir), out=str(tmp_path / "run"), patch=64, batch=2,
                       steps=1, checkpoint_every=1, threads=1, init=str(init))
     trained = ModelConfig.from_json(read_metadata(train(cfg, progress=False))["model_config"])
-    assert trained.latent == 24
+    assert (trained.latent, trained.channels[3]) == (24, 24)
 
 
 def test_bf16_training_pass_stays_close_and_keeps_rates_in_float32(tmp_path, data_dir):
