@@ -26,6 +26,8 @@ from picodec import __version__
 from picodec.errors import PicodecError
 
 STDIO = "-"  # as an input: standard input; as an output: standard output (PNG for images)
+MODEL_HELP = ("perceptual (the default) or mse, the shipped models; or a model of yours "
+              "in a folder on PICODEC_MODEL_PATH")
 
 
 def _read(path: str) -> bytes:
@@ -198,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="quality level, 0 (smallest) to 7 (best); default 4")
     rate.add_argument("--max-size", type=byte_count, default=None, metavar="SIZE",
                       help="the highest level whose file fits in SIZE bytes (50000, 50k, 1.5M)")
-    p.add_argument("--model", "-m", default=None, help="shipped model name (default: the default)")
+    p.add_argument("--model", "-m", default=None, help=MODEL_HELP)
     p.add_argument("--tile", type=int, default=None,
                    help="tile size (default: 504, or one tile for images up to 1024 px)")
     p.add_argument("--threads", type=int, default=None, help="tiles coded in parallel")
@@ -272,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export-onnx", help="write a shipped model's float networks as ONNX graphs")
     p.add_argument("output", help="folder to create (graphs and manifest.json)")
-    p.add_argument("--model", "-m", default=None, help="shipped model name (default: the default)")
+    p.add_argument("--model", "-m", default=None, help=MODEL_HELP)
     p.add_argument("--force", "-f", action="store_true", help="replace OUTPUT")
     p.set_defaults(func=cmd_export_onnx)
 
