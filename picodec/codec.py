@@ -1,7 +1,10 @@
 """Image ↔ tiles ↔ model ↔ container: the one place they meet.
 
-    encode:  image ─► 8-bit RGB ─► tile grid ─► model.compress_tile (each tile) ─► .pico bytes
-    decode:  .pico bytes ─► header + checked payloads ─► model.decompress_tile ─► stitch ─► image
+    encode:  image ─► 8-bit RGB ─► (enlarge) ─► tile grid ─► model.compress_tile ─► .pico bytes
+    decode:  .pico bytes ─► header + checked payloads ─► model.decompress_tile ─► stitch
+             ─► (reduce) ─► image
+
+The top quality levels code the image enlarged (``picodec.resample``).
 
 Tiles are independent, so they are coded in parallel (one thread per tile, each running
 torch single-threaded): the pixels do not depend on the number of threads.
@@ -21,7 +24,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from picodec import colour, container, imageio, tiling, weights
+from picodec import colour, container, imageio, resample, tiling, weights
 from picodec.errors import PicodecError
 from picodec.model.runtime import CodecModel
 
@@ -48,9 +51,9 @@ def _map_tiles(function: Callable[[T], R], items: list[T], threads: int | None) 
         torch.set_num_threads(previous)
 
 
-def _check_level(model: CodecModel, level: int) -> None:
+def _check_level(model: CodecModel, level: int, what: str = "level") -> None:
     if not isinstance(level, (int, np.integer)) or not 0 <= level < model.levels:
-        raise PicodecError(f"level {level} out of range (0 to {model.levels - 1} for model "
+        raise PicodecError(f"{what} {level} out of range (0 to {model.levels - 1} for model "
                            f"'{model.name}')")
 
 
@@ -75,17 +78,20 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
         level = DEFAULT_LEVEL if level is None else level
         _check_level(codec, level)
     rgb, channels, icc = imageio.load(image, keep_icc)
-    size = tile or tiling.choose_tile(*rgb.shape[:2])
-    if not 64 <= size <= 4096:
-        raise PicodecError(f"tile size {size} out of range (64 to 4096)")
-    tiles = tiling.grid(rgb.shape[0], rgb.shape[1], size)
+    if tile is not None and not 64 <= tile <= 4096:
+        raise PicodecError(f"tile size {tile} out of range (64 to 4096)")
 
     def encode_at(level: int) -> bytes:
-        payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(rgb, t), int(level)),
-                              tiles, threads)
+        model_level, scale = resample.rung(int(level), codec.levels)
+        height, width = resample.coded_size(*rgb.shape[:2], scale)
+        coded = rgb if (height, width) == rgb.shape[:2] else resample.enlarge(rgb, height, width)
+        size = tile or tiling.choose_tile(height, width)
+        payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(coded, t), model_level),
+                              tiling.grid(height, width, size), threads)
         header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
                                   channels=channels, level=int(level), tile=size,
-                                  margin=tiling.MARGIN, icc=icc)
+                                  margin=tiling.MARGIN, icc=icc, model_level=model_level,
+                                  coded_width=width, coded_height=height)
         return container.pack(header, payloads)
 
     if max_bytes is None:
@@ -124,22 +130,30 @@ def decode(data: bytes, threads: int | None = None, model: CodecModel | None = N
     """
     header, payloads = container.unpack(data)
     imageio.check_size(header.width, header.height)
+    imageio.check_size(header.coded_width, header.coded_height)
     codec = model or weights.load_by_id(header.model_id)
     if model is not None and model.id != header.model_id:
         raise PicodecError("file was written by a different model")
-    _check_level(codec, header.level)
-    tiles = tiling.grid(header.height, header.width, header.tile, header.margin)
-    out = np.empty((header.height, header.width, 3), dtype=np.uint8)
+    _check_level(codec, header.model_level, "model level")
+    tiles = _coded_grid(header)
+    out = np.empty((header.coded_height, header.coded_width, 3), dtype=np.uint8)
 
     def decode_tile(item: tuple[tiling.Tile, bytes]) -> None:
         tile, payload = item
         with _undecodable_is_corrupt():
             decoded = codec.decompress_tile(payload, tile.input_height, tile.input_width,
-                                            header.level, header.version >= container.ESCAPES_SINCE)
+                                            header.model_level,
+                                            header.version >= container.ESCAPES_SINCE)
         tiling.place(out, decoded, tile)
 
     _map_tiles(decode_tile, list(zip(tiles, payloads, strict=True)), threads)
+    if header.resampled:
+        out = resample.reduce(out, header.height, header.width)
     return imageio.to_pil(out, header.channels, header.icc)
+
+
+def _coded_grid(header: container.Header) -> list[tiling.Tile]:
+    return tiling.grid(header.coded_height, header.coded_width, header.tile, header.margin)
 
 
 def info(data: bytes) -> dict[str, object]:
@@ -175,13 +189,14 @@ def symbol_hashes(data: bytes) -> SymbolHashes:
     """
     header, payloads = container.unpack(data)
     codec = weights.load_by_id(header.model_id)
-    tiles = tiling.grid(header.height, header.width, header.tile, header.margin)
+    tiles = _coded_grid(header)
     everything = hashlib.sha256()
     per_tile: list[dict[str, str]] = []
     for tile, payload in zip(tiles, payloads, strict=True):
         with _undecodable_is_corrupt():
             symbols = codec.decode_symbols(payload, tile.input_height, tile.input_width,
-                                           header.level, header.version >= container.ESCAPES_SINCE)
+                                           header.model_level,
+                                           header.version >= container.ESCAPES_SINCE)
         hashes = {}
         for stage, array in (("z", symbols.z), ("sigma", symbols.sigma), ("s", symbols.s)):
             raw = array.astype(np.int64).tobytes()

@@ -18,6 +18,8 @@ a field records the version that added it, so older files stay readable:
     version 2   (picodec 0.4)      + ICC length and profile
     version 3   (picodec 0.5)      same header; tile payloads escape-code latent symbols
                                    beyond their table (ESCAPES_SINCE) instead of clamping
+    version 4   (picodec 0.7)      + model level and coded size: the tiles code the image
+                                   resampled to the coded size (``picodec.resample``)
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from functools import cache
 from picodec.errors import PicodecError
 
 MAGIC = b"PICO"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 ESCAPES_SINCE = 3
 MAX_ICC = 1 << 24
 
@@ -56,7 +58,13 @@ HEADER_FIELDS = (
     Field("tile", "H", 64, 4096),
     Field("margin", "B", 0, 64),
     Field("icc_length", "I", 0, MAX_ICC, since=2),
+    Field("model_level", "B", 0, 255, since=4),  # the level the network is run at
+    Field("coded_width", "I", 1, 1 << 20, since=4),   # the size the tiles cover
+    Field("coded_height", "I", 1, 1 << 20, since=4),
 )
+# version 4's fields, and the field each one equals when unset (and in versions 1-3)
+_DERIVED = {"model_level": "level", "coded_width": "width", "coded_height": "height"}
+_UNSET = {"model_level": -1, "coded_width": 0, "coded_height": 0}
 _TILE_ENTRY = struct.Struct(">II")
 _CRC = struct.Struct(">I")
 
@@ -82,11 +90,23 @@ class Header:
     icc: bytes = b""     # ICC profile of the pixels; empty means sRGB
     bit_depth: int = 8
     version: int = FORMAT_VERSION
+    model_level: int = -1   # -1 (and in versions 1-3): the same as level
+    coded_width: int = 0    # 0 (and in versions 1-3): the same as width
+    coded_height: int = 0
+
+    def __post_init__(self) -> None:
+        for name, source in _DERIVED.items():
+            if getattr(self, name) == _UNSET[name]:
+                object.__setattr__(self, name, getattr(self, source))
+
+    @property
+    def resampled(self) -> bool:
+        return (self.coded_width, self.coded_height) != (self.width, self.height)
 
     @property
     def grid(self) -> tuple[int, int]:
-        """(rows, columns) of tiles."""
-        return -(-self.height // self.tile), -(-self.width // self.tile)
+        """(rows, columns) of tiles over the coded image."""
+        return -(-self.coded_height // self.tile), -(-self.coded_width // self.tile)
 
     def as_dict(self) -> dict[str, object]:
         fields = asdict(self)
@@ -115,8 +135,11 @@ def pack(header: Header, payloads: list[bytes], version: int = FORMAT_VERSION) -
     icc = zlib.compress(header.icc, 9) if header.icc else b""
     values = {**asdict(header), "magic": MAGIC, "version": version, "icc_length": len(icc)}
     fields, layout = _layout(version)
-    if icc and "icc_length" not in {f.name for f in fields}:
+    names = {f.name for f in fields}
+    if icc and "icc_length" not in names:
         raise PicodecError(f"format version {version} cannot hold a colour profile")
+    if any(values[name] != values[source] for name, source in _DERIVED.items() if name not in names):
+        raise PicodecError(f"format version {version} cannot hold a model level or coded size")
     _check_ranges(values, fields)
     head = layout.pack(*(values[f.name] for f in fields)) + icc
     head += b"".join(_TILE_ENTRY.pack(len(p), zlib.crc32(p)) for p in payloads)

@@ -28,6 +28,17 @@ def test_round_trip_any_size(h, w):
         assert psnr(image, out) > 20
 
 
+def test_top_levels_code_the_image_enlarged_and_decode_at_its_own_size():
+    """Levels 5-7 run the network at a middle level on an enlarged image (picodec.resample)."""
+    image = photo_like(200, 300, seed=6)
+    coded = {}
+    for level in (4, 5, 7):
+        header, _ = container.unpack(data := picodec.encode(image, level=level))
+        coded[level] = (header.model_level, header.coded_height, header.coded_width)
+        assert np.asarray(picodec.decode(data)).shape == (200, 300, 3)
+    assert coded == {4: (4, 200, 300), 5: (3, 250, 375), 7: (3, 300, 450)}
+
+
 def test_multi_tile_image_round_trips_without_seams():
     image = photo_like(600, 1100, seed=3)
     data = picodec.encode(image, level=6)
@@ -76,8 +87,9 @@ def test_bisection_asks_few_levels():
     assert len(asked) <= 4 and 3 in asked
 
 
-def test_pixels_do_not_depend_on_the_thread_count():
-    data = picodec.encode(photo_like(520, 1030, seed=4), level=4, tile=504)
+@pytest.mark.parametrize("level", [4, 7])  # 7: the tiles code the image enlarged
+def test_pixels_do_not_depend_on_the_thread_count(level):
+    data = picodec.encode(photo_like(520, 1030, seed=4), level=level, tile=504)
     one = np.asarray(codec.decode(data, threads=1))
     two = np.asarray(codec.decode(data, threads=2))
     assert np.array_equal(one, two)
@@ -85,11 +97,12 @@ def test_pixels_do_not_depend_on_the_thread_count():
 
 def test_symbols_and_sigma_are_identical_when_float_parts_run_in_float64(model):
     data = picodec.encode(photo_like(300, 400, seed=5), level=5)
-    _, payloads = container.unpack(data)
+    header, payloads = container.unpack(data)
+    assert header.resampled
     model64 = CodecModel(model.path, dtype=torch.float64)
-    h, w = 320, 448
-    for payload in payloads:
-        a, b = (m.decode_symbols(payload, h, w, 5) for m in (model, model64))
+    for tile, payload in zip(codec._coded_grid(header), payloads, strict=True):
+        a, b = (m.decode_symbols(payload, tile.input_height, tile.input_width, header.model_level)
+                for m in (model, model64))
         assert np.array_equal(a.sigma, b.sigma) and np.array_equal(a.s, b.s)
     pixels32 = np.asarray(codec.decode(data)).astype(int)
     pixels64 = np.asarray(codec.decode(data, model=model64)).astype(int)

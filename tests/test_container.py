@@ -52,10 +52,27 @@ def test_a_colour_profile_round_trips_compressed():
 def test_an_undecodable_profile_is_a_clear_error():
     """A profile blob that is not zlib, under a valid checksum (a crafted file)."""
     data = bytearray(container.pack(replace(HEADER, icc=b"profile"), PAYLOADS))
-    _, layout = container._layout(container.FORMAT_VERSION)
-    (icc_length,) = struct.unpack_from(">I", data, layout.size - 4)
+    fields, layout = container._layout(container.FORMAT_VERSION)
+    icc_length = layout.unpack_from(data)[[f.name for f in fields].index("icc_length")]
     data[layout.size:layout.size + icc_length] = b"\xff" * icc_length
     table_end = layout.size + icc_length + 8 * len(PAYLOADS)
     struct.pack_into(">I", data, table_end, zlib.crc32(data[:table_end]))
     with pytest.raises(PicodecError, match="colour profile undecodable"):
         container.unpack(bytes(data))
+
+
+def test_a_resampled_header_round_trips_and_old_versions_refuse_it():
+    """Version 4 stores the model level and the coded size; the tile grid covers the latter."""
+    resampled = replace(HEADER, model_level=3, coded_width=1500, coded_height=900)
+    assert resampled.resampled and not HEADER.resampled
+    assert resampled.grid == (2, 3) and HEADER.grid == (2, 2)
+    payloads = [b"p%d" % i for i in range(6)]
+    assert container.unpack(container.pack(resampled, payloads)) == (resampled, payloads)
+    with pytest.raises(PicodecError, match="cannot hold a model level"):
+        container.pack(resampled, payloads, version=3)
+
+
+def test_version_3_files_read_with_the_model_level_and_coded_size_of_their_own():
+    header, _ = container.unpack(container.pack(HEADER, PAYLOADS, version=3))
+    assert (header.model_level, header.coded_width, header.coded_height) == (5, 1000, 600)
+    assert header.version == 3

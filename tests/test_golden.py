@@ -1,4 +1,4 @@
-"""Golden bitstream: the shipped default model must keep coding exactly as recorded.
+"""Golden bitstreams: the shipped default model must keep coding exactly as recorded.
 
 A change here is a bitstream change: regenerate (tests/golden/regenerate.py) only together
 with new weights or a new format version.
@@ -11,31 +11,40 @@ import numpy as np
 import pytest
 
 import picodec
-from tests.golden.regenerate import HERE, LEVEL, golden_image, symbol_hash
+from tests.golden.regenerate import HERE, LEVELS, golden_image, symbol_hash
 
 RECORD = json.loads((HERE / "golden.json").read_text())
-GOLDEN = (HERE / "golden.pico").read_bytes()
 
 
-def test_encoding_reproduces_the_golden_bytes():
-    assert picodec.encode(golden_image(), level=LEVEL) == GOLDEN
+def _pixel_hash(data: bytes) -> str:
+    return hashlib.sha256(np.asarray(picodec.decode(data)).tobytes()).hexdigest()
 
 
-def test_golden_file_decodes_to_the_recorded_pixels():
-    pixels = np.asarray(picodec.decode(GOLDEN))
-    assert hashlib.sha256(pixels.tobytes()).hexdigest() == RECORD["pixels_sha256"]
+@pytest.mark.parametrize("name", LEVELS)
+def test_encoding_reproduces_the_golden_bytes(name):
+    assert picodec.encode(golden_image(), level=LEVELS[name]) == (HERE / f"{name}.pico").read_bytes()
 
 
-def test_golden_file_decodes_to_the_recorded_symbols():
-    assert symbol_hash(GOLDEN) == RECORD["symbols_sha256"]
+@pytest.mark.parametrize("name", LEVELS)
+def test_golden_file_decodes_to_the_recorded_pixels_and_symbols(name):
+    data = (HERE / f"{name}.pico").read_bytes()
+    assert _pixel_hash(data) == RECORD[name]["pixels_sha256"]
+    assert symbol_hash(data) == RECORD[name]["symbols_sha256"]
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_older_format_versions_still_decode(version):
-    """picodec 0.1-0.3 wrote version 1 (no colour profile), 0.4 version 2 (no escapes).
-    The golden tiles, which need no escape, in those layouts: the same pixels."""
+    """picodec 0.1-0.3 wrote version 1 (no colour profile), 0.4 version 2 (no escapes),
+    0.5-0.6 version 3 (no model level or coded size). The golden tiles, which need no
+    escape, in those layouts: the same pixels."""
     old = (HERE / f"golden-v{version}.pico").read_bytes()
     assert old[4] == version and picodec.info(old)["version"] == version
-    pixels = np.asarray(picodec.decode(old))
-    assert hashlib.sha256(pixels.tobytes()).hexdigest() == RECORD["pixels_sha256"]
-    assert symbol_hash(old) == RECORD["symbols_sha256"]
+    assert _pixel_hash(old) == RECORD["golden"]["pixels_sha256"]
+    assert symbol_hash(old) == RECORD["golden"]["symbols_sha256"]
+
+
+def test_the_resampled_file_codes_an_enlarged_image():
+    header = picodec.info((HERE / "golden-resampled.pico").read_bytes())
+    assert (header["width"], header["height"]) == (100, 72)
+    assert (header["coded_width"], header["coded_height"]) == (150, 108)
+    assert header["model_level"] == 3

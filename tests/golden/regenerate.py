@@ -1,10 +1,11 @@
-"""Rewrite the golden bitstream after the shipped default model changes.
+"""Rewrite the golden bitstreams after the shipped default model changes.
 
     python -m tests.golden.regenerate
 
-Writes golden.pico (the default model's encoding of a generated test image), the same
-tiles in the header layouts of older format versions (golden-v1.pico, golden-v2.pico), and
-golden.json (hashes of its decoded pixels and of its entropy-decoded symbols).
+Writes, for each name in LEVELS, ``<name>.pico`` (the default model's encoding of a
+generated test image at that level); the level-3 tiles in the header layouts of older
+format versions (golden-v1.pico … golden-v3.pico); and golden.json (per file, hashes of
+its decoded pixels and of its entropy-decoded symbols).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from picodec import container, weights
 from tests.conftest import photo_like
 
 HERE = Path(__file__).parent
-LEVEL = 3
+LEVELS = {"golden": 3, "golden-resampled": 7}  # level 7 codes the image enlarged
 
 
 def golden_image() -> np.ndarray:
@@ -33,28 +34,28 @@ def symbol_hash(data: bytes) -> str:
 
 
 def older_versions(data: bytes) -> dict[int, bytes]:
-    """The same tiles as format versions 1 and 2 wrote them. Those had no escapes, so this
-    holds only while no golden symbol reaches a table's end: checked."""
+    """The same tiles as format versions 1-3 wrote them. Versions 1-2 had no escapes, so
+    this holds only while no golden symbol reaches a table's end: checked."""
     header, payloads = container.unpack(data)
     older = {v: container.pack(header, payloads, version=v)
-             for v in range(1, container.ESCAPES_SINCE)}
+             for v in range(1, container.FORMAT_VERSION)}
     if any(symbol_hash(old) != symbol_hash(data) for old in older.values()):
         raise SystemExit("a golden symbol reaches a table's end: pick another image or level")
     return older
 
 
 def main() -> None:
-    data = picodec.encode(golden_image(), level=LEVEL)
-    pixels = np.asarray(picodec.decode(data))
-    (HERE / "golden.pico").write_bytes(data)
-    for version, old in older_versions(data).items():
+    record: dict[str, object] = {"model": weights.DEFAULT_MODEL}
+    for name, level in LEVELS.items():
+        data = picodec.encode(golden_image(), level=level)
+        pixels = np.asarray(picodec.decode(data))
+        (HERE / f"{name}.pico").write_bytes(data)
+        record[name] = {"level": level,
+                        "pixels_sha256": hashlib.sha256(pixels.tobytes()).hexdigest(),
+                        "symbols_sha256": symbol_hash(data)}
+    for version, old in older_versions((HERE / "golden.pico").read_bytes()).items():
         (HERE / f"golden-v{version}.pico").write_bytes(old)
-    (HERE / "golden.json").write_text(json.dumps({
-        "model": weights.DEFAULT_MODEL,
-        "level": LEVEL,
-        "pixels_sha256": hashlib.sha256(pixels.tobytes()).hexdigest(),
-        "symbols_sha256": symbol_hash(data),
-    }, indent=2) + "\n")
+    (HERE / "golden.json").write_text(json.dumps(record, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,32 @@
+"""The quality ladder and the resampling around the network."""
+
+from fractions import Fraction
+
+import numpy as np
+from PIL import Image
+
+from picodec import resample
+from picodec.eval.metrics import psnr
+from tests.conftest import photo_like
+
+
+def test_the_ladder_reuses_middle_model_levels_on_enlarged_images():
+    rungs = [resample.rung(level, 8) for level in range(8)]
+    assert rungs[:5] == [(level, 1) for level in range(5)]
+    assert rungs[5:] == [(3, Fraction(5, 4)), (4, Fraction(5, 4)), (3, Fraction(3, 2))]
+    assert resample.rung(5, 6) == (5, 1)  # models with other level counts are not resampled
+
+
+def test_coded_size_rounds_and_never_reaches_zero():
+    assert resample.coded_size(512, 768, Fraction(3, 2)) == (768, 1152)
+    assert resample.coded_size(1, 1, Fraction(5, 4)) == (1, 1)
+    assert resample.coded_size(3, 5, Fraction(3, 2)) == (4, 8)  # round half to even
+
+
+def test_back_projection_makes_the_reduction_invert_the_enlargement():
+    image = photo_like(120, 160, seed=9)
+    enlarged = resample.enlarge(image, 180, 240)
+    assert enlarged.shape == (180, 240, 3) and enlarged.dtype == np.uint8
+    plain = np.asarray(Image.fromarray(image).resize((240, 180), resample.LANCZOS))
+    back, plain_back = (resample.reduce(e, 120, 160) for e in (enlarged, plain))
+    assert psnr(image, back) > psnr(image, plain_back) + 5
