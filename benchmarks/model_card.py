@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from picodec import weights
+from picodec import resample, weights
 from picodec.train.checkpoint import read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,11 +81,14 @@ def measured(kodak: dict[str, Any], speed: dict[str, Any]) -> str:
         verdict = "yes" if row["ours"] > row["anchor"] and ssim["ours"] > ssim["anchor"] else "**no**"
         rows.append(f"| {level} | {row['bpp']:.3f} | {row['ours']:.2f} | {row['anchor']:.2f} | "
                     f"{ssim['ours']:.4f} | {ssim['anchor']:.4f} | {verdict} |")
+    enlarged = "; ".join(f"{level}: network level {model_level} on the image enlarged {scale}x"
+                         for level, (model_level, scale) in enumerate(resample.LADDER) if scale != 1)
     return f"""## Kodak (24 images), against JPEG at equal bpp
 
 Real `.pico` files (header included), decoded pixels. JPEG: Pillow (libjpeg-turbo), 4:2:0,
 quality swept and interpolated per image in log-bpp (below JPEG's lowest rate, JPEG's
-lowest-rate quality stands in, which favours JPEG).
+lowest-rate quality stands in, which favours JPEG). Levels of the quality ladder
+(`picodec/resample.py`) — {enlarged}; the others run the network at their own level.
 
 | level | bpp | PSNR | PSNR JPEG | MS-SSIM | MS-SSIM JPEG | beats JPEG |
 |---|---|---|---|---|---|---|

@@ -7,21 +7,23 @@ s² times as many numbers per source pixel, and the network's middle levels spen
 better than its top levels spend theirs. So each quality level is a rung:
 
     level:        0    1    2    3    4    5     6     7
-    model level:  0    1    2    3    4    3     4     3
-    scale:        1    1    1    1    1    1.25  1.25  1.5
+    model level:  0    1    2    3    4    3     4     4
+    scale:        1    1    1    1    1    5/4   5/4   4/3
 
     encode:  image ─► enlarge (Lanczos, back-projected) ─► tiles ─► model at its model level
     decode:  tiles ─► coded image ─► Lanczos down to the stored size
 
 The header stores the quality level, the model level and the coded size, so a decoder
-never needs this table and a later ladder never breaks old files. Back-projection
-(u ← u + up(x − down(u)), a few rounds) makes the enlarged image one that the decoder's
-reduction maps back onto the source (about 51 dB instead of 43 dB on Kodak), so the
-resampling adds almost no error of its own.
+never needs this table and a later ladder never breaks old files. One round of
+back-projection (u ← u + up(x − down(u))) makes the enlarged image one that the decoder's
+reduction maps back onto the source more closely (48.5 dB instead of 43.6 dB on Kodak at
+4/3; four rounds give 51.1 dB for 2.6x the time), so the resampling adds little error of
+its own.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import numpy as np
@@ -29,8 +31,8 @@ from PIL import Image
 
 LANCZOS = Image.Resampling.LANCZOS
 LADDER = ((0, Fraction(1)), (1, Fraction(1)), (2, Fraction(1)), (3, Fraction(1)), (4, Fraction(1)),
-          (3, Fraction(5, 4)), (4, Fraction(5, 4)), (3, Fraction(3, 2)))
-BACK_PROJECTIONS = 4
+          (3, Fraction(5, 4)), (4, Fraction(5, 4)), (4, Fraction(4, 3)))
+BACK_PROJECTIONS = 1
 
 
 def rung(level: int, levels: int) -> tuple[int, Fraction]:
@@ -47,17 +49,21 @@ def _resize(plane: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.asarray(Image.fromarray(plane, "F").resize((width, height), LANCZOS))
 
 
+def _enlarge_plane(plane: np.ndarray, height: int, width: int) -> np.ndarray:
+    x = plane.astype(np.float32)
+    u = _resize(x, height, width)
+    for _ in range(BACK_PROJECTIONS):
+        u = u + _resize(x - _resize(u, *plane.shape), height, width)
+    return np.clip(np.rint(u), 0, 255).astype(np.uint8)
+
+
 def enlarge(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
-    """uint8 [h, w, 3] -> uint8 [height, width, 3] whose ``reduce`` is close to ``rgb``."""
-    h, w = rgb.shape[:2]
-    out = np.empty((height, width, 3), dtype=np.uint8)
-    for c in range(3):  # a channel at a time: the float planes of a 12 MP photo are large
-        x = rgb[..., c].astype(np.float32)
-        u = _resize(x, height, width)
-        for _ in range(BACK_PROJECTIONS):
-            u = u + _resize(x - _resize(u, h, w), height, width)
-        out[..., c] = np.clip(np.rint(u), 0, 255)
-    return out
+    """uint8 [h, w, 3] -> uint8 [height, width, 3] whose ``reduce`` is close to ``rgb``.
+
+    The three planes run in threads (Pillow's resampling releases the GIL)."""
+    with ThreadPoolExecutor(3) as pool:
+        planes = pool.map(lambda c: _enlarge_plane(rgb[..., c], height, width), range(3))
+        return np.stack(list(planes), axis=-1)
 
 
 def reduce(rgb: np.ndarray, height: int, width: int) -> np.ndarray:

@@ -13,7 +13,7 @@ from tests.conftest import photo_like
 def test_the_ladder_reuses_middle_model_levels_on_enlarged_images():
     rungs = [resample.rung(level, 8) for level in range(8)]
     assert rungs[:5] == [(level, 1) for level in range(5)]
-    assert rungs[5:] == [(3, Fraction(5, 4)), (4, Fraction(5, 4)), (3, Fraction(3, 2))]
+    assert rungs[5:] == [(3, Fraction(5, 4)), (4, Fraction(5, 4)), (4, Fraction(4, 3))]
     assert resample.rung(5, 6) == (5, 1)  # models with other level counts are not resampled
 
 
