@@ -51,17 +51,18 @@ def _resize(plane: np.ndarray, height: int, width: int) -> np.ndarray:
 
 def _enlarge_plane(plane: np.ndarray, height: int, width: int) -> np.ndarray:
     x = plane.astype(np.float32)
-    u = _resize(x, height, width)
+    u = _resize(x, height, width).copy()  # writable
     for _ in range(BACK_PROJECTIONS):
-        u = u + _resize(x - _resize(u, *plane.shape), height, width)
-    return np.clip(np.rint(u), 0, 255).astype(np.uint8)
+        u += _resize(x - _resize(u, *plane.shape), height, width)
+    return np.clip(np.rint(u, out=u), 0, 255).astype(np.uint8)
 
 
 def enlarge(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
     """uint8 [h, w, 3] -> uint8 [height, width, 3] whose ``reduce`` is close to ``rgb``.
 
-    The three planes run in threads (Pillow's resampling releases the GIL)."""
-    with ThreadPoolExecutor(3) as pool:
+    Two planes at a time run in threads (Pillow's resampling releases the GIL); more would
+    hold more float planes of a large photo at once."""
+    with ThreadPoolExecutor(2) as pool:
         planes = pool.map(lambda c: _enlarge_plane(rgb[..., c], height, width), range(3))
         return np.stack(list(planes), axis=-1)
 
