@@ -50,6 +50,9 @@ def main() -> None:
                         help="what of shared/data/train the run used")
     parser.add_argument("--append", nargs="*", default=[],
                         help="measured tables (markdown files) to add at the end of the card")
+    parser.add_argument("--against-mse", metavar="BDRATE_MD",
+                        help="`picodec bdrate --anchor picodec-mse` table: end the card with "
+                             "this model's row of it")
     args = parser.parse_args()
     kodak = json.loads(Path(args.kodak).read_text())
     speed = json.loads(Path(args.speed).read_text())
@@ -61,8 +64,29 @@ def main() -> None:
         card = written(args, model.id.hex(), measured(kodak, speed))
     else:
         parser.error("give --run, or --refresh for a card that exists")
+    if args.against_mse:
+        card = card.split(AGAINST_MSE)[0].rstrip("\n") + "\n\n" + against_mse(
+            Path(args.against_mse), args.model)
     path.write_text(card)
     print(card)
+
+
+AGAINST_MSE = "## Against `mse` on Kodak"
+
+
+def against_mse(table: Path, model: str) -> str:
+    """The card's last section: this model's row of the BD-rate table against `mse`."""
+    lines = table.read_text().splitlines()
+    header = [line for line in lines if line.startswith(("| codec", "|---"))]
+    row = [line for line in lines if line.startswith(f"| picodec-{model} |")]
+    return f"""{AGAINST_MSE} (BD-rate, negative = fewer bits than `mse`)
+
+{chr(10).join(header + row)}
+
+Every codec against `mse`: `{table.as_posix()}`.
+Ablation of the text and tiling losses, and what this model wins and loses:
+`docs/results/perceptual.md`.
+"""
 
 
 def refreshed(card: str, model_id: str, tables: str) -> str:

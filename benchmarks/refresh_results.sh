@@ -8,7 +8,8 @@
 # Then: the per-level tables against JPEG, BD-rate tables against every anchor (and `mse`),
 # the plots and report, the speed figures and the golden bitstream. The model cards need
 # their training runs: python benchmarks/model_card.py --model MODEL --run RUN --kodak ...
-# (--refresh instead of --run rewrites only the measured tables of an existing card).
+# (--refresh instead of --run rewrites only the measured tables of an existing card;
+# --against-mse docs/results/bdrate_vs_picodec-mse.md ends it with its BD-rate against mse).
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: bash benchmarks/refresh_results.sh MODEL [MODEL ...]" >&2; exit 2; }
 cd "$(dirname "$0")/.."
