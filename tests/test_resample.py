@@ -35,10 +35,10 @@ def test_back_projection_makes_the_reduction_invert_the_enlargement():
 def test_strips_resample_as_the_whole_image_does(monkeypatch):
     """Memory follows a strip of rows; the strips join without seams (a few pixels at most
     move by one level, where Pillow's filter positions round differently)."""
-    image = photo_like(300, 200, seed=4)
-    whole = resample.enlarge(image, 400, 267), resample.reduce(photo_like(400, 267), 300, 200)
+    image, coded = photo_like(300, 200, seed=4), photo_like(400, 267)
+    whole = resample.enlarge(image, 400, 267), resample.reduce(coded, 300, 200)
     monkeypatch.setattr(resample, "STRIP", 24)
-    strips = resample.enlarge(image, 400, 267), resample.reduce(photo_like(400, 267), 300, 200)
+    strips = resample.enlarge(image, 400, 267), resample.reduce(coded, 300, 200)
     for a, b in zip(whole, strips, strict=True):
         assert a.shape == b.shape
         difference = np.abs(a.astype(int) - b)
