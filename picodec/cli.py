@@ -161,7 +161,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     try:
         cfg = TrainConfig.load(args.config, data=args.data, out=args.out, steps=args.steps,
                                batch=args.batch, patch=args.patch, device=args.device,
-                               init=args.init, stage=args.stage)
+                               init=args.init, stage=args.stage, workers=args.workers)
     except (ValueError, TypeError, OSError) as err:
         raise PicodecError(f"bad training config: {err}") from err
     print(f"checkpoint: {train(cfg)}")
@@ -264,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patch", type=int)
     p.add_argument("--device")
     p.add_argument("--init", help="weights or checkpoint to start from")
+    p.add_argument("--workers", type=int,
+                   help="processes that cut training crops ahead of the step (default 0)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("export", help="turn a training checkpoint into a shippable model file")

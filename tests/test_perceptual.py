@@ -115,13 +115,13 @@ def photos(tmp_path_factory):
 
 
 def test_stage2_trains_resumes_and_logs_every_term(tmp_path, photos):
-    def config(steps):
+    def config(steps, workers=0):
         return TrainConfig(data=str(photos), out=str(tmp_path / "run"), patch=128, batch=2,
                            steps=steps, checkpoint_every=2, threads=1, stage="perceptual",
-                           gan_warmup=2, mask_cache=str(tmp_path / "masks"))
+                           gan_warmup=2, mask_cache=str(tmp_path / "masks"), workers=workers)
     train(config(2), progress=False)
     assert read_metadata(tmp_path / "run" / DISCRIMINATOR)["step"] == "2"
-    train(config(4), progress=False)
+    train(config(4, workers=1), progress=False)  # crops and painted text from a worker
     assert read_metadata(tmp_path / "run" / DISCRIMINATOR)["step"] == "4"
     rows = list(csv.DictReader((tmp_path / "run" / "log.csv").open()))
     assert [r["step"] for r in rows] == ["0"]  # logged every 10 steps

@@ -18,6 +18,7 @@ from picodec.model.pico import PicoModel
 from picodec.model.runtime import CodecModel
 from picodec.train.checkpoint import load_checkpoint, read_metadata
 from picodec.train.config import TrainConfig, geometric
+from picodec.train.data import CropSampler, batches
 from picodec.train.trainer import BALANCE_KEY, LevelBalance, learning_rate, train, warn_slow_bf16
 from picodec.train.widen import widen
 from tests.conftest import photo_like
@@ -43,7 +44,7 @@ def test_train_resume_and_export(tmp_path, data_dir):
     model = PicoModel(ModelConfig())
     assert load_checkpoint(ckpt, model) == 3
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    train(_config(data_dir, out, 5), progress=False)
+    train(replace(_config(data_dir, out, 5), workers=1), progress=False)  # crops from a worker
     assert load_checkpoint(ckpt, model) == 5
     assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
     rows = list(csv.DictReader((out / "log.csv").open()))
@@ -98,11 +99,29 @@ def test_training_lowers_the_loss_on_one_batch(data_dir):
     assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
 
 
+def test_batch_stream_in_process_and_in_workers(data_dir):
+    sampler = CropSampler(data_dir, 32, seed=0)
+    sampler.reseed(5)
+    expected = [sampler.batch(2) for _ in range(2)]
+    stream = batches(sampler, 2, seed=5)
+    assert all(torch.equal(next(stream), e) for e in expected)  # workers 0: the same stream
+
+    def first(n: int) -> list[torch.Tensor]:
+        stream = batches(CropSampler(data_dir, 32, seed=0), 2, seed=5, workers=2)
+        return [next(stream) for _ in range(n)]
+
+    a, b = first(4), first(4)
+    assert all(torch.equal(x, y) for x, y in zip(a, b, strict=True))  # reproducible
+    assert a[0].shape == (2, 3, 32, 32) and not torch.equal(a[0], a[1])  # workers differ
+
+
 def test_config_validation_and_schedule(tmp_path):
     with pytest.raises(ValueError, match="lambdas"):
         TrainConfig(levels=4)
     with pytest.raises(ValueError, match="multiple of 64"):
         TrainConfig(patch=100)
+    with pytest.raises(ValueError, match="workers"):
+        TrainConfig(workers=-1)
     cfg = TrainConfig(steps=100, decay_from=0.5, lr=1e-3, lr_min=1e-5)
     assert learning_rate(cfg, 10) == 1e-3 and learning_rate(cfg, 100) == pytest.approx(1e-5)
     assert learning_rate(cfg, 75) < 1e-3

@@ -51,6 +51,7 @@ class TrainConfig:
     compile: bool = False  # torch.compile the model: ~1.5x faster steps after a ~1.5 min warm-up
     balance_levels: bool = False  # divide each level's loss by its running mean (train.trainer)
     bf16: bool = False  # the float networks in bfloat16 autocast (rates stay float32)
+    workers: int = 0  # processes that cut crops ahead of the step (0: in the training process)
 
     # stage 2 (perceptual); the weights multiply terms of D (see train.losses), and each
     # is one number or a list with one number per level (see ``weight``)
@@ -79,6 +80,8 @@ class TrainConfig:
                 raise ValueError(f"{name} has {len(value)} values for {self.levels} levels")
         if self.uses("w_lpips") and not (self.lpips_backbone and self.lpips_linear):
             raise ValueError("w_lpips needs lpips_backbone and lpips_linear weight files")
+        if self.workers < 0:
+            raise ValueError("workers must be 0 or more")
         if self.patch % 64:
             raise ValueError("patch must be a multiple of 64")
 

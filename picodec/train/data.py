@@ -1,12 +1,20 @@
-"""Training data: every photo of a folder decoded once into memory, served as random crops."""
+"""Training data: every photo of a folder decoded once into memory, served as random crops.
+
+    sampler.batch(size) ─► batches(sampler, …) ─► next(stream) ─► training step
+                           workers 0: cut in the training process, between steps
+                           workers N: cut in N processes, prefetched while the GPU works
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 import torch
 from PIL import Image
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 
@@ -39,6 +47,9 @@ class CropSampler:
         self.patch = patch
         self.rng = np.random.default_rng(seed)
 
+    def reseed(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+
     def boxes(self, size: int) -> list[tuple[int, int, int, bool]]:
         """``size`` random crops as (image index, top, left, mirrored)."""
         out = []
@@ -64,3 +75,42 @@ class CropSampler:
 def to_tensor(crops: list[np.ndarray]) -> torch.Tensor:
     """uint8 [3, H, W] arrays -> a float batch in [0, 1]."""
     return torch.from_numpy(np.stack(crops).astype(np.float32) / 255.0)
+
+
+Batch = TypeVar("Batch", covariant=True)
+
+
+class Sampler(Protocol[Batch]):
+    """What ``batches`` draws from: a seedable source of random batches."""
+
+    def reseed(self, seed: int) -> None: ...
+
+    def batch(self, size: int) -> Batch: ...
+
+
+class _Endless(IterableDataset, Generic[Batch]):
+    """``sampler.batch(size)`` forever; each worker process reseeds its own copy."""
+
+    def __init__(self, sampler: Sampler[Batch], size: int, seed: int) -> None:
+        self.sampler, self.size, self.seed = sampler, size, seed
+
+    def __iter__(self) -> Iterator[Batch]:
+        worker = get_worker_info()
+        self.sampler.reseed(self.seed + (worker.id * 7919 if worker else 0))
+        while True:
+            yield self.sampler.batch(self.size)
+
+
+def batches(sampler: Sampler[Batch], size: int, seed: int, workers: int = 0,
+            pin_memory: bool = False) -> Iterator[Batch]:
+    """An endless stream of ``size``-batches from ``sampler``, its randomness from ``seed``.
+
+    With ``workers`` > 0 the batches are cut in that many forked processes (each with its
+    own seed) that keep a few batches ready: on a GPU the crops and painted text then no
+    longer hold up the step. Workers 0 reproduces the in-process stream of ``seed`` exactly.
+    """
+    stream = _Endless(sampler, size, seed)
+    if workers == 0:
+        return iter(stream)
+    return iter(DataLoader(stream, batch_size=None, num_workers=workers, prefetch_factor=4,
+                           pin_memory=pin_memory, persistent_workers=True))

@@ -30,7 +30,7 @@ from picodec.tiling import MARGIN, Tile, grid
 from picodec.train import losses
 from picodec.train.checkpoint import load_checkpoint, save_checkpoint
 from picodec.train.config import TrainConfig
-from picodec.train.data import CropSampler, to_tensor
+from picodec.train.data import CropSampler, batches, to_tensor
 from picodec.train.discriminator import PatchDiscriminator
 from picodec.train.text import TextPainter, detected_masks
 
@@ -74,6 +74,10 @@ class TextCropSampler:
         self.crops, self.masks, self.painter = crops, masks, painter
         self.text_fraction = text_fraction
 
+    def reseed(self, seed: int) -> None:
+        self.crops.reseed(seed)
+        self.painter.rng = np.random.default_rng(seed + 1)
+
     def batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(x [size, 3, S, S] in [0, 1], mask [size, 1, S, S] in {0, 1})."""
         images, masks = [], []
@@ -112,14 +116,14 @@ class PerceptualObjective:
 
     def reseed(self, seed: int) -> None:
         """Fresh crop and text randomness (a resumed run does not replay its crops)."""
-        self.sampler.crops.rng = np.random.default_rng(seed)
-        self.sampler.painter.rng = np.random.default_rng(seed + 1)
+        self.stream = batches(self.sampler, self.cfg.batch, seed, self.cfg.workers,
+                              pin_memory=self.device.type == "cuda")
 
     def loss(self, net: nn.Module, level: int, lam: float, step: int
              ) -> tuple[torch.Tensor, dict[str, float]]:
         """The generator loss of one batch; keeps (x, x̂) for the discriminator step."""
         cfg = self.cfg
-        x, mask = (t.to(self.device) for t in self.sampler.batch(cfg.batch))
+        x, mask = (t.to(self.device, non_blocking=True) for t in next(self.stream))
         levels = torch.full((x.shape[0],), level, device=self.device)
         result = net(split(x, self.tiles), levels.repeat(len(self.tiles)))
         x_hat = stitch(result["x_hat"], self.tiles, self.side)

@@ -34,7 +34,7 @@ from picodec.model.config import ModelConfig
 from picodec.model.pico import PicoModel
 from picodec.train.checkpoint import load_checkpoint, read_metadata, save_checkpoint
 from picodec.train.config import TrainConfig
-from picodec.train.data import CropSampler
+from picodec.train.data import CropSampler, batches
 from picodec.train.perceptual import PerceptualObjective
 
 CHECKPOINT = "checkpoint.safetensors"
@@ -117,11 +117,12 @@ class MseObjective:
         self.sampler = CropSampler(cfg.data, cfg.patch, seed=cfg.seed)
 
     def reseed(self, seed: int) -> None:
-        self.sampler.rng = np.random.default_rng(seed)
+        self.stream = batches(self.sampler, self.cfg.batch, seed, self.cfg.workers,
+                              pin_memory=self.device.type == "cuda")
 
     def loss(self, net: torch.nn.Module, level: int, lam: float, step: int
              ) -> tuple[torch.Tensor, dict[str, float]]:
-        x = self.sampler.batch(self.cfg.batch).to(self.device)
+        x = next(self.stream).to(self.device, non_blocking=True)
         result = net(x, torch.full((x.shape[0],), level, device=self.device))
         bpp = (result["bits_y"] + result["bits_z"]).mean() / (x.shape[-1] * x.shape[-2])
         mse = torch.mean((result["x_hat"] - x) ** 2)
