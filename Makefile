@@ -16,7 +16,7 @@ demo: install
 	$(BIN)/picodec demo
 
 test: install
-	$(BIN)/ruff check picodec tests benchmarks
+	$(BIN)/ruff check picodec tests benchmarks training
 	$(BIN)/pytest -q
 
 .PHONY: install demo test

@@ -160,8 +160,9 @@ def cmd_train(args: argparse.Namespace) -> None:
 
     try:
         cfg = TrainConfig.load(args.config, data=args.data, out=args.out, steps=args.steps,
-                               batch=args.batch, patch=args.patch, device=args.device,
-                               init=args.init, stage=args.stage, workers=args.workers)
+                               minutes=args.minutes, batch=args.batch, patch=args.patch,
+                               device=args.device, init=args.init, stage=args.stage,
+                               workers=args.workers)
     except (ValueError, TypeError, OSError) as err:
         raise PicodecError(f"bad training config: {err}") from err
     print(f"checkpoint: {train(cfg)}")
@@ -260,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data")
     p.add_argument("--out")
     p.add_argument("--steps", type=int)
+    p.add_argument("--minutes", type=float,
+                   help="training-time budget: stop (and end the decay) after this long")
     p.add_argument("--batch", type=int)
     p.add_argument("--patch", type=int)
     p.add_argument("--device")

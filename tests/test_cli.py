@@ -97,7 +97,7 @@ def test_max_size_picks_the_level(tmp_path, png, capsys):
 
 def test_no_traceback_from_the_real_command(tmp_path):
     (tmp_path / "x.pico").write_bytes(b"PICO\x01" + bytes(3))
-    result = subprocess.run([sys.executable, "-m", "picodec.cli", "decode", str(tmp_path / "x.pico"),
+    result = subprocess.run([sys.executable, "-m", "picodec", "decode", str(tmp_path / "x.pico"),
                              str(tmp_path / "x.png")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1

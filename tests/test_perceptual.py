@@ -15,7 +15,7 @@ from picodec.train.checkpoint import read_metadata
 from picodec.train.config import TrainConfig
 from picodec.train.discriminator import PatchDiscriminator
 from picodec.train.perceptual import DISCRIMINATOR, PerceptualObjective, split, stitch, tile_layout
-from picodec.train.text import TextPainter
+from picodec.train.text import TextPainter, detected_masks, installed_fonts
 from picodec.train.trainer import train
 from tests.conftest import photo_like
 
@@ -128,6 +128,42 @@ def test_stage2_trains_resumes_and_logs_every_term(tmp_path, photos):
     for field in ("bpp", "psnr", "ms_ssim", "tiling", "text", "gan", "d_loss"):
         assert np.isfinite(float(rows[0][field]))
     assert (tmp_path / "masks" / "index.json").exists()
+
+
+def test_mask_cache_follows_an_image_that_moves(tmp_path, photos, monkeypatch):
+    """Masks are keyed by file content: a copy elsewhere finds its mask without the detector."""
+    calls = []
+
+    def detector(image):
+        calls.append(1)
+        return np.ones(image.shape[:2], bool)
+
+    monkeypatch.setattr("picodec.eval.artifacts.text_mask", detector)
+    paths = sorted(photos.glob("*.png"))
+    images = [np.asarray(Image.open(p)) for p in paths]
+    first = detected_masks(paths, images, tmp_path / "masks", progress=False)
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    copies = [moved / p.name for p in paths]
+    for p, c in zip(paths, copies, strict=True):
+        c.write_bytes(p.read_bytes())
+    again = detected_masks(copies, images, tmp_path / "masks", progress=False)
+    assert len(calls) == len(paths)  # detector ran once per image, not for the copies
+    assert all(a.all() and np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+
+
+def test_a_fonts_folder_replaces_the_system_fonts(tmp_path, photos, monkeypatch):
+    system = installed_fonts()
+    if not system:
+        pytest.skip("no system fonts to copy")
+    monkeypatch.setattr("picodec.eval.artifacts.text_mask", lambda im: np.zeros(im.shape[:2], bool))
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    (folder / system[0].name).write_bytes(system[0].read_bytes())
+    cfg = TrainConfig(data=str(photos), patch=128, stage="perceptual", fonts=str(folder),
+                      mask_cache=str(tmp_path / "masks"))
+    objective = PerceptualObjective(cfg, torch.device("cpu"), tmp_path / "run", progress=False)
+    assert objective.sampler.painter.fonts == [folder / system[0].name]
 
 
 def test_a_per_level_weight_applies_at_its_level_only(tmp_path, photos):

@@ -19,7 +19,15 @@ from picodec.model.runtime import CodecModel
 from picodec.train.checkpoint import load_checkpoint, read_metadata
 from picodec.train.config import TrainConfig, geometric
 from picodec.train.data import CropSampler, batches
-from picodec.train.trainer import BALANCE_KEY, LevelBalance, learning_rate, train, warn_slow_bf16
+from picodec.train.trainer import (
+    BALANCE_KEY,
+    SECONDS_KEY,
+    LevelBalance,
+    learning_rate,
+    run_fraction,
+    train,
+    warn_slow_bf16,
+)
 from picodec.train.widen import widen
 from tests.conftest import photo_like
 
@@ -66,6 +74,18 @@ def test_keep_every_keeps_a_snapshot_of_each_such_step(tmp_path, data_dir):
     assert [p.name for p in kept] == [f"checkpoint-{s}.safetensors" for s in (1, 2, 3)]
     model = PicoModel(ModelConfig())
     assert [load_checkpoint(p, model) for p in kept] == [1, 2, 3]
+
+
+def test_a_spent_time_budget_ends_the_run_with_a_checkpoint(tmp_path, data_dir):
+    cfg = replace(_config(data_dir, tmp_path / "run", 50), minutes=1e-9, checkpoint_every=100)
+    ckpt = train(cfg, progress=False)
+    model = PicoModel(ModelConfig())
+    assert load_checkpoint(ckpt, model) == 1  # the first step spent the budget
+    assert float(read_metadata(ckpt)[SECONDS_KEY]) > 0
+    train(cfg, progress=False)  # resumed: the budget is still spent, so no more steps
+    assert load_checkpoint(ckpt, model) == 1
+    train(replace(cfg, minutes=0, steps=3), progress=False)  # a new budget goes on
+    assert load_checkpoint(ckpt, model) == 3
 
 
 def test_level_balance_gives_every_level_a_unit_loss_and_survives_a_resume(tmp_path, data_dir):
@@ -122,9 +142,15 @@ def test_config_validation_and_schedule(tmp_path):
         TrainConfig(patch=100)
     with pytest.raises(ValueError, match="workers"):
         TrainConfig(workers=-1)
+    with pytest.raises(ValueError, match="minutes"):
+        TrainConfig(minutes=-1)
     cfg = TrainConfig(steps=100, decay_from=0.5, lr=1e-3, lr_min=1e-5)
-    assert learning_rate(cfg, 10) == 1e-3 and learning_rate(cfg, 100) == pytest.approx(1e-5)
-    assert learning_rate(cfg, 75) < 1e-3
+    assert learning_rate(cfg, 0.1) == 1e-3 and learning_rate(cfg, 1.0) == pytest.approx(1e-5)
+    assert 1e-5 < learning_rate(cfg, 0.75) < 1e-3
+    assert run_fraction(cfg, 25, seconds=1e6) == 0.25  # no time budget: steps only
+    timed = replace(cfg, minutes=2)
+    assert run_fraction(timed, 25, seconds=90) == 0.75  # time runs out first
+    assert run_fraction(timed, 80, seconds=90) == 0.8
     lam = geometric(0.001, 0.1, 8)
     assert lam[0] == pytest.approx(0.001) and lam[-1] == pytest.approx(0.1)
     path = tmp_path / "c.json"

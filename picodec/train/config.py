@@ -26,8 +26,11 @@ class TrainConfig:
     The loss of a batch at quality level l is  bpp + lambdas[l] · 255² · D, where D is
     the MSE in stage 1 ("mse") and MSE plus the weighted terms of train.losses in stage 2
     ("perceptual", which starts from ``init``, normally the stage-1 model).
-    The learning rate is ``lr`` until ``decay_from`` (a fraction of ``steps``), then falls
-    along a cosine to ``lr_min`` at ``steps``.
+    The learning rate is ``lr`` until ``decay_from`` (a fraction of the run), then falls
+    along a cosine to ``lr_min`` at its end. The run ends after ``steps`` steps or, where
+    ``minutes`` is set, after that much training time (summed over resumed calls), whichever
+    comes first; the schedule follows whichever is further along, so a time-boxed run (a
+    lent GPU, a batch job's wall-clock limit) still ends on its decay.
     """
 
     data: str = "../shared/data/train"
@@ -37,6 +40,7 @@ class TrainConfig:
     levels: int = 8
     lambdas: tuple[float, ...] = field(default_factory=lambda: geometric(0.0009, 0.08, 8))
     steps: int = 20000
+    minutes: float = 0.0  # training-time budget of the run (0: none; see above)
     lr: float = 3e-4
     lr_min: float = 1e-5
     level_lr_scale: float = 10.0  # the level-conditioning gains learn this much faster
@@ -68,6 +72,7 @@ class TrainConfig:
     lpips_backbone: str = ""  # torchvision AlexNet weights
     lpips_linear: str = ""  # LPIPS v0.1 linear heads (alex.pth)
     mask_cache: str = "runs/text-masks"  # detector masks of the training images
+    fonts: str = ""  # folder of .ttf/.otf fonts for painted text ("": the system's)
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -82,6 +87,8 @@ class TrainConfig:
             raise ValueError("w_lpips needs lpips_backbone and lpips_linear weight files")
         if self.workers < 0:
             raise ValueError("workers must be 0 or more")
+        if self.minutes < 0:
+            raise ValueError("minutes must be 0 (no time budget) or more")
         if self.patch % 64:
             raise ValueError("patch must be a multiple of 64")
 

@@ -32,7 +32,7 @@ from picodec.train.checkpoint import load_checkpoint, save_checkpoint
 from picodec.train.config import TrainConfig
 from picodec.train.data import CropSampler, batches, to_tensor
 from picodec.train.discriminator import PatchDiscriminator
-from picodec.train.text import TextPainter, detected_masks
+from picodec.train.text import TextPainter, detected_masks, installed_fonts
 
 DISCRIMINATOR = "discriminator.safetensors"
 
@@ -102,7 +102,8 @@ class PerceptualObjective:
         self.side, self.tiles = tile_layout(cfg.patch)
         crops = CropSampler(cfg.data, self.side, seed=cfg.seed)
         masks = detected_masks(crops.paths, crops.images, Path(cfg.mask_cache), progress)
-        self.sampler = TextCropSampler(crops, masks, TextPainter(cfg.seed), cfg.text_fraction)
+        fonts = installed_fonts(Path(cfg.fonts)) if cfg.fonts else None
+        self.sampler = TextCropSampler(crops, masks, TextPainter(cfg.seed, fonts), cfg.text_fraction)
         self.disc = PatchDiscriminator(cfg.levels).to(device)
         self.d_opt = torch.optim.Adam(self.disc.parameters(), cfg.d_lr, betas=(0.5, 0.9))
         self.path = out / DISCRIMINATOR

@@ -82,36 +82,52 @@ def _luma(rgb: np.ndarray) -> float:
     return float(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2])
 
 
+def mask_key(path: Path) -> str:
+    """A cached mask's name: the image file's content (so a copied or moved image keeps its
+    mask) and the detector's settings."""
+    return hashlib.sha256(path.read_bytes() + f"|{MASK_VERSION}".encode()).hexdigest()[:16]
+
+
+def store_masks(cache: Path, masks: dict[str, np.ndarray | None]) -> dict[str, bool]:
+    """Add masks (None: no text) to ``cache`` under their keys, merged with its index;
+    returns which of them hold text."""
+    cache.mkdir(parents=True, exist_ok=True)
+    for key, mask in masks.items():
+        if mask is not None and mask.any():
+            Image.fromarray(mask.astype(np.uint8) * 255).save(cache / f"{key}.png")
+    index_path = cache / "index.json"
+    on_disk = json.loads(index_path.read_text()) if index_path.exists() else {}  # parallel runs
+    found = {key: mask is not None and bool(mask.any()) for key, mask in masks.items()}
+    tmp = index_path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({**on_disk, **found}))
+    tmp.replace(index_path)
+    return found
+
+
 def detected_masks(paths: list[Path], images: list[np.ndarray], cache: Path,
                    progress: bool = True) -> list[np.ndarray | None]:
     """The detector's text mask of every image (None where it finds no text), computed once
-    and kept in ``cache`` (one PNG per image with text, an index of those without)."""
+    and kept in ``cache`` (one PNG per image with text, an index of all; see mask_key)."""
     from picodec.eval.artifacts import text_mask
 
-    cache.mkdir(parents=True, exist_ok=True)
     index_path = cache / "index.json"
     index: dict[str, bool] = json.loads(index_path.read_text()) if index_path.exists() else {}
-    keys = [hashlib.sha256(f"{p.resolve()}|{MASK_VERSION}".encode()).hexdigest()[:16] for p in paths]
+    keys = [mask_key(p) for p in paths]
     todo = [i for i, key in enumerate(keys) if key not in index]
     bar = None
     if progress and todo:
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc="text masks", unit="image")
+    new: dict[str, np.ndarray | None] = {}
     for n, i in enumerate(todo):
-        mask = text_mask(images[i])
-        index[keys[i]] = bool(mask.any())
-        if mask.any():
-            Image.fromarray(mask.astype(np.uint8) * 255).save(cache / f"{keys[i]}.png")
+        new[keys[i]] = text_mask(images[i])
         if bar is not None:
             bar.update(1)
         if n % 50 == 49 or n == len(todo) - 1:
-            # merge with what parallel runs (e.g. an ablation's) wrote meanwhile
-            on_disk = json.loads(index_path.read_text()) if index_path.exists() else {}
-            tmp = index_path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({**on_disk, **index}))
-            tmp.replace(index_path)
+            index.update(store_masks(cache, new))
+            new = {}
     if bar is not None:
         bar.close()
-    return [np.asarray(Image.open(cache / f"{key}.png")) > 0 if index[key] else None
+    return [np.asarray(Image.open(cache / f"{key}.png")) > 0 if index.get(key) else None
             for key in keys]

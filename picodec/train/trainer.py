@@ -6,6 +6,10 @@
                       └─ every ``keep_every`` steps: a copy, checkpoint-STEP.safetensors
                          (snapshots to fork a learning-rate decay from, or to compare)
 
+The run ends after ``steps`` steps, or earlier once ``minutes`` of training time (kept in
+the checkpoint across resumes) are spent; its learning-rate decay follows whichever comes
+first (run_fraction), and the last step always writes a checkpoint.
+
 Stage 1 ("mse"): loss = bpp + λ[level] · 255² · MSE on random crops; with
 ``balance_levels`` each level's loss is divided by its running mean (LevelBalance).
 Stage 2 ("perceptual"): see train.perceptual.
@@ -39,17 +43,25 @@ from picodec.train.perceptual import PerceptualObjective
 
 CHECKPOINT = "checkpoint.safetensors"
 BALANCE_KEY = "level_balance"
+SECONDS_KEY = "trained_seconds"  # training time of all calls so far (for ``minutes``)
 LOG_FIELDS = ["step", "level", "loss", "bpp", "psnr", "lr", "seconds"]
 PERCEPTUAL_LOG_FIELDS = ["ms_ssim", "tiling", "text", "gan", "d_loss", "lpips"]
 
 
-def learning_rate(cfg: TrainConfig, step: int) -> float:
-    """Constant, then a cosine fall to ``lr_min`` over the last part of the run."""
-    start = int(cfg.decay_from * cfg.steps)
-    if step < start:
+def run_fraction(cfg: TrainConfig, step: int, seconds: float) -> float:
+    """How far the run is, from 0 to 1: its steps out of ``steps``, or, where ``minutes``
+    sets a time budget and time runs out first, its training seconds out of that budget."""
+    by_time = seconds / (60 * cfg.minutes) if cfg.minutes > 0 else 0.0
+    return max(step / cfg.steps, by_time)
+
+
+def learning_rate(cfg: TrainConfig, done: float) -> float:
+    """Constant, then a cosine fall to ``lr_min`` over the last part of the run
+    (``done``: run_fraction)."""
+    if done < cfg.decay_from:
         return cfg.lr
-    t = (step - start) / max(1, cfg.steps - start)
-    return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * min(t, 1.0)))
+    t = min(1.0, (done - cfg.decay_from) / max(1e-9, 1.0 - cfg.decay_from))
+    return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * t))
 
 
 def parameter_groups(model: PicoModel, cfg: TrainConfig) -> list[dict[str, object]]:
@@ -103,6 +115,15 @@ def _distributed() -> tuple[int, int]:
     backend = "nccl" if torch.cuda.is_available() else "gloo"
     dist.init_process_group(backend)
     return dist.get_rank(), dist.get_world_size()
+
+
+def _agreed(seconds: float, world: int, device: torch.device) -> float:
+    """The slowest process's elapsed seconds, so that under DDP all stop at the same step."""
+    if world == 1:
+        return seconds
+    t = torch.tensor([seconds], dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return float(t.item())
 
 
 def _cell(value: object) -> str:
@@ -196,9 +217,13 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
 
         bar = tqdm(total=cfg.steps, initial=start, dynamic_ncols=True)
 
+    seconds_before = float(read_metadata(ckpt).get(SECONDS_KEY, 0)) if start else 0.0
     t0 = time.time()
+    done = run_fraction(cfg, start, seconds_before)
     for step in range(start, cfg.steps):
-        lr = learning_rate(cfg, step)
+        if done >= 1:  # a resumed run whose time budget was already spent
+            break
+        lr = learning_rate(cfg, done)
         for group in optimizer.param_groups:
             group["lr"] = lr * group["lr_scale"]
         level = int(rng.integers(cfg.levels))
@@ -209,6 +234,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         optimizer.step()
         logs.update(loss=loss.item(), d_loss=objective.discriminator_step(),
                     psnr=-10 * math.log10(max(logs["mse"], 1e-10)))
+        seconds = seconds_before + _agreed(time.time() - t0, world, device)
+        done = run_fraction(cfg, step + 1, seconds)
 
         if rank == 0 and writer is not None:
             if step % 10 == 0:
@@ -220,8 +247,9 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
                 bar.update(1)
                 bar.set_postfix(level=level, bpp=f"{logs['bpp']:.3f}", psnr=f"{logs['psnr']:.2f}")
             keep = cfg.keep_every > 0 and (step + 1) % cfg.keep_every == 0
-            if keep or (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
+            if keep or (step + 1) % cfg.checkpoint_every == 0 or done >= 1:
                 metadata[BALANCE_KEY] = balance.state()
+                metadata[SECONDS_KEY] = f"{seconds:.1f}"
                 save_checkpoint(ckpt, model, optimizer, step + 1, metadata)
                 objective.save(step + 1, metadata)
                 if keep:

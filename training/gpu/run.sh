@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# One call on a lent GPU: the TextFidelityLoss ablation pair, side by side until the
+# config's time budget (`minutes`) ends, each exported into $OUT with its log.
+#
+#   here:    .venv/bin/python training/gpu/pack.py        once; writes .gpu/ (ignored)
+#   device:  run(command="bash training/gpu/run.sh", carry=[".gpu"], timeout_s=600)
+#   here:    PICODEC_MODEL_PATH=<files_at>/models python benchmarks/ablation.py \
+#              --models gpu,gpu-notext ...   (training/README.md)
+#
+# Environment: CONFIG (default training/gpu/text-ablation.json), OUT (default runs/gpu),
+# and MINUTES, BATCH, WORKERS, DEVICE to override the config's fields.
+set -euo pipefail
+CONFIG=${CONFIG:-training/gpu/text-ablation.json}
+OUT=${OUT:-runs/gpu}
+RUNS=$(mktemp -d)
+mkdir -p "$OUT/models"
+python3 -c "import constriction" 2>/dev/null ||
+  python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .gpu/whl/*.whl
+export PYTHONPATH="/tmp/site:$PWD" PYTHONUNBUFFERED=1
+python3 - "$CONFIG" "$RUNS/notext.json" <<'PY'  # the twin: the same run without the text loss
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+json.dump({**cfg, "w_text": 0.0}, open(sys.argv[2], "w"), indent=1)
+PY
+args=(${MINUTES:+--minutes "$MINUTES"} ${BATCH:+--batch "$BATCH"}
+      ${WORKERS:+--workers "$WORKERS"} ${DEVICE:+--device "$DEVICE"})
+declare -A configs=([gpu]="$CONFIG" [gpu-notext]="$RUNS/notext.json")
+pids=()
+for arm in gpu gpu-notext; do
+  python3 -m picodec train --config "${configs[$arm]}" --out "$RUNS/$arm" "${args[@]}" \
+    >"$OUT/$arm.log" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+for arm in gpu gpu-notext; do
+  tail -c 600 "$OUT/$arm.log"; echo
+  [ -f "$RUNS/$arm/checkpoint.safetensors" ] || continue
+  cp "$RUNS/$arm/log.csv" "$OUT/$arm.csv"
+  cp "$RUNS/$arm/config.json" "$OUT/$arm.json"
+  python3 -m picodec export "$RUNS/$arm/checkpoint.safetensors" "$OUT/models/$arm.safetensors" \
+    --name "$arm"
+done
+exit $failed
