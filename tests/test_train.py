@@ -91,14 +91,14 @@ def test_a_spent_time_budget_ends_the_run_with_a_checkpoint(tmp_path, data_dir):
 def test_level_balance_gives_every_level_a_unit_loss_and_survives_a_resume(tmp_path, data_dir):
     balance = LevelBalance(2)
     for _ in range(300):  # level 1's loss is 100x level 0's: after balancing both are ~1
-        w0, w1 = balance.weight(0, 0.3), balance.weight(1, 30.0)
-    assert 0.3 * w0 == pytest.approx(1) and 30.0 * w1 == pytest.approx(1)
-    assert LevelBalance(2, balance.state()).means == balance.means
+        w0, w1 = balance.weight(0, torch.tensor(0.3)), balance.weight(1, torch.tensor(30.0))
+    assert 0.3 * w0.item() == pytest.approx(1) and 30.0 * w1.item() == pytest.approx(1)
+    assert torch.equal(LevelBalance(2, balance.state()).means, balance.means)
 
     out = tmp_path / "balanced"
     ckpt = train(replace(_config(data_dir, out, 4), balance_levels=True), progress=False)
     means = LevelBalance(8, read_metadata(ckpt)[BALANCE_KEY]).means
-    assert sum(m > 0 for m in means) >= 1 and all(np.isfinite(means))
+    assert (means > 0).sum() >= 1 and torch.isfinite(means).all()
 
 
 def test_training_lowers_the_loss_on_one_batch(data_dir):

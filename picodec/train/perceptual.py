@@ -121,7 +121,7 @@ class PerceptualObjective:
                               pin_memory=self.device.type == "cuda")
 
     def loss(self, net: nn.Module, level: int, lam: float, step: int
-             ) -> tuple[torch.Tensor, dict[str, float]]:
+             ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The generator loss of one batch; keeps (x, x̂) for the discriminator step."""
         cfg = self.cfg
         x, mask = (t.to(self.device, non_blocking=True) for t in next(self.stream))
@@ -149,19 +149,19 @@ class PerceptualObjective:
             self.disc.requires_grad_(True)
         distortion = sum(weights[k] * v for k, v in terms.items())
         self.pair = (x, x_hat.detach(), levels)
-        logs = {k: v.item() for k, v in terms.items()}
-        return bpp + lam * 255**2 * distortion, {"bpp": bpp.item(), **logs}
+        logs = {k: v.detach() for k, v in terms.items()}
+        return bpp + lam * 255**2 * distortion, {"bpp": bpp.detach(), **logs}
 
-    def discriminator_step(self) -> float:
+    def discriminator_step(self) -> torch.Tensor:
         """One hinge update of the discriminator on the last batch; its loss."""
         if not self.cfg.uses("w_gan"):
-            return 0.0
+            return torch.zeros((), device=self.device)
         x, x_hat, levels = self.pair
         d_loss = losses.discriminator_loss(self.d_net(x, levels), self.d_net(x_hat, levels))
         self.d_opt.zero_grad(set_to_none=True)
         d_loss.backward()
         self.d_opt.step()
-        return d_loss.item()
+        return d_loss.detach()
 
     def save(self, step: int, metadata: dict[str, str]) -> None:
         save_checkpoint(self.path, self.disc, self.d_opt, step, metadata)

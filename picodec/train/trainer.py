@@ -97,16 +97,20 @@ class LevelBalance:
 
     DECAY = 0.99
 
-    def __init__(self, levels: int, state: str = "") -> None:
-        self.means: list[float] = json.loads(state) if state else [0.0] * levels
+    def __init__(self, levels: int, state: str = "", device: torch.device | None = None) -> None:
+        values = json.loads(state) if state else [0.0] * levels
+        self.means = torch.tensor(values, dtype=torch.float64, device=device)
 
-    def weight(self, level: int, loss: float) -> float:
+    def weight(self, level: int, loss: torch.Tensor) -> torch.Tensor:
+        """Update the level's running mean with ``loss``; 1 / that mean (on the loss's device,
+        so the step never waits for the GPU)."""
         mean = self.means[level]
-        self.means[level] = loss if mean == 0 else self.DECAY * mean + (1 - self.DECAY) * loss
-        return 1 / self.means[level]
+        loss = loss.detach().to(self.means.dtype)
+        self.means[level] = torch.where(mean == 0, loss, self.DECAY * mean + (1 - self.DECAY) * loss)
+        return (1 / self.means[level]).to(torch.float32)
 
     def state(self) -> str:
-        return json.dumps(self.means)
+        return json.dumps(self.means.tolist())
 
 
 def _distributed() -> tuple[int, int]:
@@ -118,7 +122,8 @@ def _distributed() -> tuple[int, int]:
 
 
 def _agreed(seconds: float, world: int, device: torch.device) -> float:
-    """The slowest process's elapsed seconds, so that under DDP all stop at the same step."""
+    """The slowest process's elapsed seconds, so that under DDP all stop at the same step
+    (a wait for every process, so only where a time budget needs it)."""
     if world == 1:
         return seconds
     t = torch.tensor([seconds], dtype=torch.float64, device=device)
@@ -142,15 +147,15 @@ class MseObjective:
                               pin_memory=self.device.type == "cuda")
 
     def loss(self, net: torch.nn.Module, level: int, lam: float, step: int
-             ) -> tuple[torch.Tensor, dict[str, float]]:
+             ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         x = next(self.stream).to(self.device, non_blocking=True)
         result = net(x, torch.full((x.shape[0],), level, device=self.device))
         bpp = (result["bits_y"] + result["bits_z"]).mean() / (x.shape[-1] * x.shape[-2])
         mse = torch.mean((result["x_hat"] - x) ** 2)
-        return bpp + lam * 255**2 * mse, {"bpp": bpp.item(), "mse": mse.item()}
+        return bpp + lam * 255**2 * mse, {"bpp": bpp.detach(), "mse": mse.detach()}
 
-    def discriminator_step(self) -> float:
-        return 0.0
+    def discriminator_step(self) -> torch.Tensor:
+        return torch.zeros((), device=self.device)
 
     def save(self, step: int, metadata: dict[str, str]) -> None:
         """Stage 1 has nothing besides the model to keep."""
@@ -198,7 +203,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     objective.reseed(cfg.seed * 1_000_003 + start * 31 + rank)
     rng = np.random.default_rng(cfg.seed + start + 7919 * rank)
     metadata = {"train_config": cfg.to_json(), "model_config": model.config.to_json()}
-    balance = LevelBalance(cfg.levels, read_metadata(ckpt).get(BALANCE_KEY, "") if start else "")
+    balance = LevelBalance(cfg.levels, read_metadata(ckpt).get(BALANCE_KEY, "") if start else "",
+                           device)
 
     writer = None
     fields = LOG_FIELDS + (PERCEPTUAL_LOG_FIELDS if perceptual else [])
@@ -229,23 +235,27 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         level = int(rng.integers(cfg.levels))
         loss, logs = objective.loss(net, level, cfg.lambdas[level], step)
         optimizer.zero_grad(set_to_none=True)
-        (loss * balance.weight(level, loss.item()) if cfg.balance_levels else loss).backward()
+        (loss * balance.weight(level, loss) if cfg.balance_levels else loss).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
         optimizer.step()
-        logs.update(loss=loss.item(), d_loss=objective.discriminator_step(),
-                    psnr=-10 * math.log10(max(logs["mse"], 1e-10)))
-        seconds = seconds_before + _agreed(time.time() - t0, world, device)
+        logs.update(loss=loss.detach(), d_loss=objective.discriminator_step())
+        elapsed = time.time() - t0
+        if cfg.minutes > 0:
+            elapsed = _agreed(elapsed, world, device)
+        seconds = seconds_before + elapsed
         done = run_fraction(cfg, step + 1, seconds)
 
         if rank == 0 and writer is not None:
-            if step % 10 == 0:
-                row = {**logs, "step": step, "level": level, "lr": f"{lr:.3g}",
-                       "seconds": f"{time.time() - t0:.1f}"}
+            if step % 10 == 0:  # reading the logs waits for the GPU: only on the steps logged
+                row = {k: v.item() for k, v in logs.items()}
+                row.update(step=step, level=level, lr=f"{lr:.3g}", seconds=f"{time.time() - t0:.1f}",
+                           psnr=-10 * math.log10(max(row["mse"], 1e-10)))
                 writer.writerow([_cell(row.get(f, "")) for f in fields])
                 log_file.flush()
+                if bar is not None:
+                    bar.set_postfix(level=level, bpp=f"{row['bpp']:.3f}", psnr=f"{row['psnr']:.2f}")
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(level=level, bpp=f"{logs['bpp']:.3f}", psnr=f"{logs['psnr']:.2f}")
             keep = cfg.keep_every > 0 and (step + 1) % cfg.keep_every == 0
             if keep or (step + 1) % cfg.checkpoint_every == 0 or done >= 1:
                 metadata[BALANCE_KEY] = balance.state()
