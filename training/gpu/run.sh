@@ -13,6 +13,8 @@ set -euo pipefail
 CONFIG=${CONFIG:-training/gpu/text-ablation.json}
 OUT=${OUT:-runs/gpu}
 RUNS=$(mktemp -d)
+trap 'rm -rf "$RUNS"' EXIT
+nvidia-smi -L 2>/dev/null || echo "no GPU seen"  # which card gave the step rate
 mkdir -p "$OUT/models"
 python3 -c "import constriction" 2>/dev/null ||
   python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .gpu/whl/*.whl
@@ -22,6 +24,13 @@ import json, sys
 cfg = json.load(open(sys.argv[1]))
 json.dump({**cfg, "w_text": 0.0}, open(sys.argv[2], "w"), indent=1)
 PY
+# worker processes hand batches over in /dev/shm (about 1 GB for the pair): where it is
+# smaller, cut the crops in the training processes instead
+shm_kb=$(df -k --output=avail /dev/shm 2>/dev/null | tail -n 1 || echo 0)
+if [ -z "${WORKERS:-}" ] && [ "${shm_kb:-0}" -lt 2000000 ]; then
+  WORKERS=0
+  echo "note: /dev/shm has ${shm_kb:-0} kB free; crops are cut in the training processes"
+fi
 args=(${MINUTES:+--minutes "$MINUTES"} ${BATCH:+--batch "$BATCH"}
       ${WORKERS:+--workers "$WORKERS"} ${DEVICE:+--device "$DEVICE"})
 declare -A configs=([gpu]="$CONFIG" [gpu-notext]="$RUNS/notext.json")
