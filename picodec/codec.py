@@ -1,8 +1,9 @@
 """Image ↔ tiles ↔ model ↔ container: the one place they meet.
 
     encode:  image ─► 8-bit RGB ─► (enlarge) ─► tile grid ─► model.compress_tile ─► .pico bytes
+                  └─► alpha plane, if any ─► picodec.alpha.pack ──────────────────┘
     decode:  .pico bytes ─► header + checked payloads ─► model.decompress_tile ─► stitch
-             ─► (reduce) ─► image
+             ─► (reduce) ─► image (+ picodec.alpha.unpack)
 
 The top quality levels code the image enlarged (``picodec.resample``).
 
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from picodec import colour, container, imageio, resample, tiling, weights
+from picodec import alpha, colour, container, imageio, resample, tiling, weights
 from picodec.errors import PicodecError
 from picodec.model.runtime import CodecModel
 
@@ -69,7 +70,7 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
     highest one whose file fits, found by bisection over the levels (a few encodes; the
     rate rises with the level). ``tile`` overrides the tile size (``tiling.choose_tile``).
     A colour profile other than sRGB is stored unless ``keep_icc`` is false
-    (``picodec.colour``).
+    (``picodec.colour``); transparency is stored losslessly (``picodec.alpha``).
     """
     codec = model if isinstance(model, CodecModel) else weights.load(model or weights.DEFAULT_MODEL)
     if level is not None and max_bytes is not None:
@@ -77,7 +78,9 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
     if max_bytes is None:
         level = DEFAULT_LEVEL if level is None else level
         _check_level(codec, level)
-    rgb, channels, icc = imageio.load(image, keep_icc)
+    pixels = imageio.load(image, keep_icc)
+    rgb = pixels.rgb
+    plane = b"" if pixels.alpha is None else alpha.pack(pixels.alpha)
     if tile is not None and not 64 <= tile <= 4096:
         raise PicodecError(f"tile size {tile} out of range (64 to 4096)")
 
@@ -89,8 +92,9 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
         payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(coded, t), model_level),
                               tiling.grid(height, width, size), threads)
         header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
-                                  channels=channels, level=int(level), tile=size,
-                                  margin=tiling.MARGIN, icc=icc, model_level=model_level,
+                                  channels=pixels.channels, level=int(level), tile=size,
+                                  margin=tiling.MARGIN, icc=pixels.icc, alpha=plane,
+                                  model_level=model_level,
                                   coded_width=width, coded_height=height)
         return container.pack(header, payloads)
 
@@ -124,13 +128,15 @@ def _undecodable_is_corrupt() -> Iterator[None]:
 
 
 def decode(data: bytes, threads: int | None = None, model: CodecModel | None = None) -> Image.Image:
-    """Decompress ``.pico`` bytes to a PIL image (RGB, or L for grayscale sources).
+    """Decompress ``.pico`` bytes to a PIL image (RGB, or L for grayscale sources; RGBA
+    or LA where the source had transparency).
 
     A stored colour profile comes back as ``image.info["icc_profile"]``.
     """
     header, payloads = container.unpack(data)
     imageio.check_size(header.width, header.height)
     imageio.check_size(header.coded_width, header.coded_height)
+    transparency = alpha.unpack(header.alpha, header.width, header.height) if header.alpha else None
     codec = model or weights.load_by_id(header.model_id)
     if model is not None and model.id != header.model_id:
         raise PicodecError("file was written by a different model")
@@ -149,7 +155,7 @@ def decode(data: bytes, threads: int | None = None, model: CodecModel | None = N
     _map_tiles(decode_tile, list(zip(tiles, payloads, strict=True)), threads)
     if header.resampled:
         out = resample.reduce(out, header.height, header.width)
-    return imageio.to_pil(out, header.channels, header.icc)
+    return imageio.to_pil(out, header.channels, header.icc, transparency)
 
 
 def _coded_grid(header: container.Header) -> list[tiling.Tile]:

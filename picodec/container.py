@@ -1,9 +1,10 @@
 """The ``.pico`` file format. Knows nothing of torch or of the model.
 
-    ┌──────────────────────────── header (HEADER_FIELDS, big-endian) ─┐
-    │ magic "PICO" │ version │ model id │ width │ height │ … │ ICC length │
+    ┌──────────────────────────── header (HEADER_FIELDS, big-endian) ──┐
+    │ magic "PICO" │ version │ model id │ width │ height │ … alpha len │
     ├──────────────────────────────────────────────────────────────────┤
     │ ICC colour profile, zlib-compressed (empty: sRGB)                │
+    │ alpha plane, compressed by picodec.alpha (empty: opaque)         │
     │ per tile: payload length (u32), CRC32 of payload (u32)           │
     │ CRC32 of everything above (u32)                                  │
     ├──────────────────────────────────────────────────────────────────┤
@@ -20,6 +21,7 @@ a field records the version that added it, so older files stay readable:
                                    beyond their table (ESCAPES_SINCE) instead of clamping
     version 4   (picodec 0.7)      + model level and coded size: the tiles code the image
                                    resampled to the coded size (``picodec.resample``)
+    version 5   (picodec 0.8)      + alpha length and plane: transparency, kept exactly
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from functools import cache
 from picodec.errors import PicodecError
 
 MAGIC = b"PICO"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 ESCAPES_SINCE = 3
 MAX_ICC = 1 << 24
 
@@ -61,6 +63,7 @@ HEADER_FIELDS = (
     Field("model_level", "B", 0, 255, since=4),  # the level the network is run at
     Field("coded_width", "I", 1, 1 << 20, since=4),   # the size the tiles cover
     Field("coded_height", "I", 1, 1 << 20, since=4),
+    Field("alpha_length", "I", 0, 1 << 31, since=5),
 )
 # version 4's fields, and the field each one equals when unset (and in versions 1-3)
 _DERIVED = {"model_level": "level", "coded_width": "width", "coded_height": "height"}
@@ -88,6 +91,7 @@ class Header:
     tile: int
     margin: int
     icc: bytes = b""     # ICC profile of the pixels; empty means sRGB
+    alpha: bytes = b""   # the compressed alpha plane (picodec.alpha); empty means opaque
     bit_depth: int = 8
     version: int = FORMAT_VERSION
     model_level: int = -1   # -1 (and in versions 1-3): the same as level
@@ -112,6 +116,7 @@ class Header:
         fields = asdict(self)
         fields["model_id"] = self.model_id.hex()
         fields["icc_profile_bytes"] = len(fields.pop("icc"))
+        fields["alpha_bytes"] = len(fields.pop("alpha"))
         fields["tiles"] = self.grid[0] * self.grid[1]
         return fields
 
@@ -133,15 +138,18 @@ def pack(header: Header, payloads: list[bytes], version: int = FORMAT_VERSION) -
     if len(payloads) != rows * cols:
         raise PicodecError(f"{len(payloads)} payloads for a {rows}x{cols} tile grid")
     icc = zlib.compress(header.icc, 9) if header.icc else b""
-    values = {**asdict(header), "magic": MAGIC, "version": version, "icc_length": len(icc)}
+    values = {**asdict(header), "magic": MAGIC, "version": version, "icc_length": len(icc),
+              "alpha_length": len(header.alpha)}
     fields, layout = _layout(version)
     names = {f.name for f in fields}
     if icc and "icc_length" not in names:
         raise PicodecError(f"format version {version} cannot hold a colour profile")
+    if header.alpha and "alpha_length" not in names:
+        raise PicodecError(f"format version {version} cannot hold an alpha plane")
     if any(values[name] != values[source] for name, source in _DERIVED.items() if name not in names):
         raise PicodecError(f"format version {version} cannot hold a model level or coded size")
     _check_ranges(values, fields)
-    head = layout.pack(*(values[f.name] for f in fields)) + icc
+    head = layout.pack(*(values[f.name] for f in fields)) + icc + header.alpha
     head += b"".join(_TILE_ENTRY.pack(len(p), zlib.crc32(p)) for p in payloads)
     return head + _CRC.pack(zlib.crc32(head)) + b"".join(payloads)
 
@@ -162,9 +170,10 @@ def unpack_header(data: bytes) -> tuple[Header, list[tuple[int, int]], int]:
     _check_ranges(values, fields)
     del values["magic"]
     icc_end = layout.size + values.pop("icc_length", 0)
+    alpha_end = icc_end + values.pop("alpha_length", 0)
     header = Header(**values)
     n_tiles = header.grid[0] * header.grid[1]
-    table_end = icc_end + n_tiles * _TILE_ENTRY.size
+    table_end = alpha_end + n_tiles * _TILE_ENTRY.size
     if len(data) < table_end + _CRC.size:
         raise PicodecError("truncated .pico file (header cut short)")
     (crc,) = _CRC.unpack_from(data, table_end)
@@ -172,7 +181,8 @@ def unpack_header(data: bytes) -> tuple[Header, list[tuple[int, int]], int]:
         raise PicodecError("corrupt .pico file (header checksum mismatch)")
     if icc_end > layout.size:
         header = replace(header, icc=_inflate(data[layout.size:icc_end]))
-    entries = [_TILE_ENTRY.unpack_from(data, icc_end + i * _TILE_ENTRY.size)
+    header = replace(header, alpha=data[icc_end:alpha_end])
+    entries = [_TILE_ENTRY.unpack_from(data, alpha_end + i * _TILE_ENTRY.size)
                for i in range(n_tiles)]
     offset = table_end + _CRC.size
     if len(data) < offset + sum(length for length, _ in entries):

@@ -2,7 +2,8 @@
 
 What happens to unusual inputs:
 - grayscale (L, 1-bit, 16-bit gray) is coded as RGB and decoded back to grayscale;
-- an alpha channel is dropped (picodec codes colour only) with a warning;
+- transparency (RGBA, LA, a palette's transparent entry) is kept exactly beside the colour
+  (``picodec.alpha``) and comes back as RGBA or LA; an opaque alpha channel is not stored;
 - 16-bit samples are rounded to 8 bits with a warning;
 - palette, CMYK and other modes are converted to RGB;
 - of an animation or a multi-page file, the first frame is coded, with a warning;
@@ -28,6 +29,7 @@ OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP
                   ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
 ImageLike = Image.Image | np.ndarray | str | os.PathLike | BinaryIO
 _PROFILE_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF")
+_ALPHA_FORMATS = ("PNG", "WEBP", "TIFF")
 
 
 class Pixels(NamedTuple):
@@ -36,6 +38,7 @@ class Pixels(NamedTuple):
     rgb: np.ndarray      # uint8 [H, W, 3]
     channels: int        # to restore on decode: 1 (grayscale) or 3
     icc: bytes = b""     # colour profile to carry; empty means sRGB
+    alpha: np.ndarray | None = None  # uint8 [H, W] where the image has transparency
 
 
 def check_size(width: int, height: int) -> None:
@@ -52,19 +55,29 @@ def _from_pil(image: Image.Image, keep_icc: bool) -> Pixels:
         warnings.warn(f"only the first of {image.n_frames} frames is coded", stacklevel=3)
     image = colour.upright(image)
     icc = colour.profile_to_keep(image) if keep_icc else b""
+    alpha = _alpha_of(image)
     mode = image.mode
-    if "A" in mode or (mode == "P" and "transparency" in image.info):
-        warnings.warn("alpha channel dropped: picodec codes colour only", stacklevel=3)
     if mode.startswith("I;16") or mode in ("I", "F"):
         warnings.warn(f"{mode} samples converted to 8 bits", stacklevel=3)
         wide = np.asarray(image, dtype=np.float64)
         scale = 255 / 65535 if wide.max() > 255 or mode.startswith("I;16") else 1.0
         gray = np.clip(np.round(wide * scale), 0, 255).astype(np.uint8)
         return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc)
-    if mode in ("1", "L", "LA"):
+    if mode in ("1", "L", "LA", "La"):
         gray = np.asarray(image.convert("L"))
-        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc)
-    return Pixels(np.asarray(image.convert("RGB")), 3, icc)
+        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc, alpha)
+    return Pixels(np.asarray(image.convert("RGB")), 3, icc, alpha)
+
+
+def _alpha_of(image: Image.Image) -> np.ndarray | None:
+    """The image's alpha plane, or None where it has none or it is opaque everywhere."""
+    bands = image.getbands()
+    if "a" in bands or (image.mode == "P" and "transparency" in image.info):
+        image, bands = image.convert("RGBA"), ("R", "G", "B", "A")  # premultiplied or a palette's
+    if "A" not in bands:
+        return None
+    alpha = np.asarray(image.getchannel("A"))
+    return None if alpha.min() == 255 else alpha
 
 
 def load(source: ImageLike, keep_icc: bool = True) -> Pixels:
@@ -99,17 +112,21 @@ def _from_array(array: np.ndarray) -> Pixels:
     elif array.dtype != np.uint8:
         raise PicodecError(f"unsupported array dtype {array.dtype}")
     array = array.astype(np.uint8)
+    alpha = None
     if array.shape[2] == 4:
-        warnings.warn("alpha channel dropped: picodec codes colour only", stacklevel=3)
+        alpha = array[..., 3] if array[..., 3].min() < 255 else None
         array = array[..., :3]
     if array.shape[2] == 1:
         return Pixels(np.repeat(array, 3, axis=2), 1)
-    return Pixels(np.ascontiguousarray(array), 3)
+    return Pixels(np.ascontiguousarray(array), 3, alpha=alpha)
 
 
-def to_pil(rgb: np.ndarray, channels: int, icc: bytes = b"") -> Image.Image:
+def to_pil(rgb: np.ndarray, channels: int, icc: bytes = b"",
+           alpha: np.ndarray | None = None) -> Image.Image:
     image = Image.fromarray(rgb, "RGB")
     image = image.convert("L") if channels == 1 else image
+    if alpha is not None:
+        image.putalpha(Image.fromarray(alpha, "L"))
     if icc:
         image.info["icc_profile"] = icc
     return image
@@ -117,13 +134,24 @@ def to_pil(rgb: np.ndarray, channels: int, icc: bytes = b"") -> Image.Image:
 
 def _save_options(image: Image.Image, fmt: str) -> dict[str, object]:
     """Near-lossless settings, and the colour profile wherever the format can carry one."""
-    options: dict[str, object] = {"JPEG": {"quality": 95}, "WEBP": {"lossless": True}}.get(fmt, {})
+    options: dict[str, object] = {"JPEG": {"quality": 95},
+                                  "WEBP": {"lossless": True, "exact": True}}.get(fmt, {})
     icc = image.info.get("icc_profile")
     if icc and fmt in _PROFILE_FORMATS:
         options["icc_profile"] = icc
     elif icc:
         warnings.warn(f"{fmt} cannot carry the colour profile; it is dropped", stacklevel=4)
     return options
+
+
+def _without_alpha(image: Image.Image, fmt: str) -> Image.Image:
+    """``image`` for a format with no transparency: its colour, with a warning if it had alpha."""
+    if "A" not in image.getbands():
+        return image
+    warnings.warn(f"{fmt} cannot carry the alpha channel; it is dropped", stacklevel=4)
+    opaque = image.convert("L" if image.mode == "LA" else "RGB")
+    opaque.info.update(image.info)
+    return opaque
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | Image.Image, force: bool = False) -> None:
@@ -142,7 +170,8 @@ def write_atomic(path: str | os.PathLike, data: bytes | Image.Image, force: bool
     try:
         with os.fdopen(fd, "wb") as f:
             if isinstance(data, Image.Image):
-                data.save(f, format=fmt, **_save_options(data, fmt))
+                image = _without_alpha(data, fmt) if fmt not in _ALPHA_FORMATS else data
+                image.save(f, format=fmt, **_save_options(image, fmt))
             else:
                 f.write(data)
         umask = os.umask(0)

@@ -38,7 +38,7 @@ class PicoImageFile(ImageFile.ImageFile):
     def _open(self) -> None:
         header, _, _ = container.unpack_header(self.fp.read())
         self._size = (header.width, header.height)
-        self._mode = "L" if header.channels == 1 else "RGB"
+        self._mode = ("L" if header.channels == 1 else "RGB") + ("A" if header.alpha else "")
         self.info["level"] = header.level
         self.info["model"] = weights.name_of(header.model_id)
         if header.icc:

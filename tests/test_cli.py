@@ -138,3 +138,22 @@ def test_dash_is_standard_input_and_output(tmp_path, png):
     junk = picodec_cli("encode", "-", "-", data=b"not an image")
     assert junk.returncode == 1 and junk.stdout == b""
     assert junk.stderr.decode().startswith("picodec: error: cannot read the input")
+
+
+@pytest.mark.parametrize(("ext", "mode"), [(".png", "RGBA"), (".webp", "RGBA"), (".tiff", "RGBA"),
+                                           (".jpg", "RGB"), (".bmp", "RGB")])
+def test_transparency_through_the_command(tmp_path, capsys, ext, mode):
+    """Formats with alpha get it back exactly (WebP losslessly); JPEG and BMP warn and drop it."""
+    yy, xx = np.mgrid[:48, :64]
+    alpha = np.clip(xx * 4 + yy, 0, 255).astype(np.uint8)
+    source = tmp_path / "cut.png"
+    Image.fromarray(np.dstack([photo_like(48, 64), alpha]), "RGBA").save(source)
+    assert main(["encode", str(source), str(tmp_path / "cut.pico")]) == 0
+    capsys.readouterr()
+    assert main(["decode", str(tmp_path / "cut.pico"), str(tmp_path / f"out{ext}")]) == 0
+    with Image.open(tmp_path / f"out{ext}") as image:
+        assert image.mode == mode
+        if mode == "RGBA":
+            assert np.array_equal(np.asarray(image)[..., 3], alpha)
+    warned = "cannot carry the alpha channel" in capsys.readouterr().err
+    assert warned == (mode == "RGB")

@@ -149,11 +149,41 @@ def test_grayscale_comes_back_grayscale():
     assert out.mode == "L" and out.size == (100, 80)
 
 
-def test_alpha_is_dropped_with_a_warning():
-    rgba = np.dstack([photo_like(50, 60), np.full((50, 60), 128, np.uint8)])
-    with pytest.warns(UserWarning, match="alpha"):
-        data = picodec.encode(Image.fromarray(rgba, "RGBA"), level=5)
-    assert picodec.decode(data).mode == "RGB"
+def _cut_out(height: int, width: int) -> np.ndarray:
+    """An alpha plane with a soft-edged disc, clear corners and every value in between."""
+    yy, xx = np.mgrid[:height, :width]
+    radius = np.hypot(yy - height / 2, xx - width / 2)
+    return np.clip((min(height, width) / 2 - radius) * 40, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_transparency_comes_back_exactly(mode):
+    colour = photo_like(50, 60)
+    alpha = _cut_out(50, 60)
+    base = Image.fromarray(colour).convert(mode[:-1])
+    base.putalpha(Image.fromarray(alpha))
+    data = picodec.encode(base, level=5)
+    out = picodec.decode(data)
+    assert out.mode == mode and np.array_equal(np.asarray(out.getchannel("A")), alpha)
+    opaque = picodec.encode(base.convert(mode[:-1]), level=5)
+    colour_only = np.asarray(picodec.decode(opaque))
+    assert np.array_equal(np.asarray(out.convert(mode[:-1])), colour_only)  # the same colour
+    assert len(data) == len(opaque) + picodec.info(data)["alpha_bytes"]  # alpha adds only itself
+
+
+def test_palette_transparency_and_arrays_keep_alpha_and_opaque_alpha_is_not_stored():
+    colour = photo_like(40, 48)
+    alpha = _cut_out(40, 48)
+    palette = Image.fromarray(colour).quantize(16)
+    palette.info["transparency"] = 0
+    expected = np.asarray(palette.convert("RGBA").getchannel("A"))
+    assert np.array_equal(np.asarray(picodec.decode(picodec.encode(palette, level=2)).getchannel("A")),
+                          expected)
+    out = picodec.decode(picodec.encode(np.dstack([colour, alpha]), level=2))
+    assert out.mode == "RGBA" and np.array_equal(np.asarray(out)[..., 3], alpha)
+    opaque = picodec.encode(np.dstack([colour, np.full((40, 48), 255, np.uint8)]), level=2)
+    assert picodec.info(opaque)["alpha_bytes"] == 0 and picodec.decode(opaque).mode == "RGB"
+    assert opaque == picodec.encode(colour, level=2)
 
 
 def test_an_animation_codes_its_first_frame_with_a_warning(tmp_path):

@@ -4,9 +4,10 @@ import struct
 import zlib
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
-from picodec import container
+from picodec import alpha, container
 from picodec.errors import PicodecError
 
 HEADER = container.Header(model_id=b"12345678", width=1000, height=600, channels=3, level=5,
@@ -76,3 +77,30 @@ def test_version_3_files_read_with_the_model_level_and_coded_size_of_their_own()
     header, _ = container.unpack(container.pack(HEADER, PAYLOADS, version=3))
     assert (header.model_level, header.coded_width, header.coded_height) == (5, 1000, 600)
     assert header.version == 3
+
+
+def test_an_alpha_plane_round_trips_and_old_versions_refuse_it():
+    """Version 5 stores the compressed alpha plane, after the profile, under the checksum."""
+    plane = alpha.pack(np.arange(600 * 1000, dtype=np.uint32).reshape(600, 1000).astype(np.uint8))
+    transparent = replace(HEADER, alpha=plane)
+    data = container.pack(transparent, PAYLOADS)
+    assert container.unpack(data) == (transparent, PAYLOADS)
+    assert transparent.as_dict()["alpha_bytes"] == len(plane)
+    flipped = bytearray(data)
+    flipped[container._layout(container.FORMAT_VERSION)[1].size + 5] ^= 1
+    with pytest.raises(PicodecError, match="checksum"):
+        container.unpack(bytes(flipped))
+    with pytest.raises(PicodecError, match="cannot hold an alpha plane"):
+        container.pack(transparent, PAYLOADS, version=4)
+
+
+@pytest.mark.parametrize(("blob", "message"), [
+    (b"\xff" * 20, "alpha plane undecodable"),
+    (zlib.compress(bytes(11)), "wrong size"),
+    (zlib.compress(bytes(13)), "wrong size"),
+    (zlib.compress(bytes(12))[:-2], "wrong size"),
+])
+def test_a_bad_alpha_plane_is_a_clear_error(blob, message):
+    assert alpha.unpack(zlib.compress(bytes(12)), 4, 3).shape == (3, 4)
+    with pytest.raises(PicodecError, match=message):
+        alpha.unpack(blob, 4, 3)

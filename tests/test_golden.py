@@ -22,7 +22,7 @@ def _pixel_hash(data: bytes) -> str:
 
 @pytest.mark.parametrize("name", LEVELS)
 def test_encoding_reproduces_the_golden_bytes(name):
-    assert picodec.encode(golden_image(), level=LEVELS[name]) == (HERE / f"{name}.pico").read_bytes()
+    assert picodec.encode(golden_image(name), level=LEVELS[name]) == (HERE / f"{name}.pico").read_bytes()
 
 
 @pytest.mark.parametrize("name", LEVELS)
@@ -32,11 +32,11 @@ def test_golden_file_decodes_to_the_recorded_pixels_and_symbols(name):
     assert symbol_hash(data) == RECORD[name]["symbols_sha256"]
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_older_format_versions_still_decode(version):
     """picodec 0.1-0.3 wrote version 1 (no colour profile), 0.4 version 2 (no escapes),
-    0.5-0.6 version 3 (no model level or coded size). The golden tiles, which need no
-    escape, in those layouts: the same pixels."""
+    0.5-0.6 version 3 (no model level or coded size), 0.7 version 4 (no alpha). The golden
+    tiles, which need no escape, in those layouts: the same pixels."""
     old = (HERE / f"golden-v{version}.pico").read_bytes()
     assert old[4] == version and picodec.info(old)["version"] == version
     assert _pixel_hash(old) == RECORD["golden"]["pixels_sha256"]
@@ -48,3 +48,9 @@ def test_the_resampled_file_codes_an_enlarged_image():
     assert (header["width"], header["height"]) == (100, 72)
     assert (header["coded_width"], header["coded_height"]) == (133, 96)
     assert header["model_level"] == 4
+
+
+def test_the_alpha_file_keeps_its_transparency_exactly():
+    decoded = np.asarray(picodec.decode((HERE / "golden-alpha.pico").read_bytes()))
+    assert decoded.shape == (72, 100, 4)
+    assert np.array_equal(decoded[..., 3], golden_image("golden-alpha")[..., 3])

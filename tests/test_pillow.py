@@ -32,6 +32,16 @@ def test_grayscale_comes_back_grayscale():
     assert np.asarray(opened).shape == (40, 50)
 
 
+def test_transparency_opens_as_rgba():
+    colour = Image.fromarray(photo_like(40, 50))
+    colour.putalpha(Image.fromarray(np.tile(np.arange(50, dtype=np.uint8) * 5, (40, 1))))
+    buffer = io.BytesIO()
+    colour.save(buffer, format="PICO", level=3)
+    with Image.open(io.BytesIO(buffer.getvalue())) as image:
+        assert image.mode == "RGBA"  # from the header, before any decoding
+        assert np.array_equal(np.asarray(image)[..., 3], np.asarray(colour)[..., 3])
+
+
 def test_a_broken_file_raises_the_codec_error_and_other_formats_are_untouched():
     buffer = io.BytesIO()
     Image.fromarray(photo_like(40, 50)).save(buffer, format="PICO")

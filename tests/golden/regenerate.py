@@ -3,9 +3,9 @@
     python -m tests.golden.regenerate
 
 Writes, for each name in LEVELS, ``<name>.pico`` (the default model's encoding of a
-generated test image at that level); the level-3 tiles in the header layouts of older
-format versions (golden-v1.pico … golden-v3.pico); and golden.json (per file, hashes of
-its decoded pixels and of its entropy-decoded symbols).
+generated test image at that level; golden-alpha's has a transparent edge); the level-3
+tiles in the header layouts of older format versions (golden-v1.pico … golden-v4.pico);
+and golden.json (per file, hashes of its decoded pixels and of its entropy-decoded symbols).
 """
 
 from __future__ import annotations
@@ -21,11 +21,16 @@ from picodec import container, weights
 from tests.conftest import photo_like
 
 HERE = Path(__file__).parent
-LEVELS = {"golden": 3, "golden-resampled": 7}  # level 7 codes the image enlarged
+LEVELS = {"golden": 3, "golden-resampled": 7, "golden-alpha": 3}  # level 7 codes it enlarged
 
 
-def golden_image() -> np.ndarray:
-    return photo_like(72, 100, seed=7)
+def golden_image(name: str = "golden") -> np.ndarray:
+    rgb = photo_like(72, 100, seed=7)
+    if name != "golden-alpha":
+        return rgb
+    yy, xx = np.mgrid[:72, :100]
+    alpha = np.clip(255 - 3 * np.hypot(yy - 36, xx - 50), 0, 255).astype(np.uint8)
+    return np.dstack([rgb, alpha])
 
 
 def symbol_hash(data: bytes) -> str:
@@ -34,7 +39,7 @@ def symbol_hash(data: bytes) -> str:
 
 
 def older_versions(data: bytes) -> dict[int, bytes]:
-    """The same tiles as format versions 1-3 wrote them. Versions 1-2 had no escapes, so
+    """The same tiles as format versions 1-4 wrote them. Versions 1-2 had no escapes, so
     this holds only while no golden symbol reaches a table's end: checked."""
     header, payloads = container.unpack(data)
     older = {v: container.pack(header, payloads, version=v)
@@ -47,7 +52,7 @@ def older_versions(data: bytes) -> dict[int, bytes]:
 def main() -> None:
     record: dict[str, object] = {"model": weights.DEFAULT_MODEL}
     for name, level in LEVELS.items():
-        data = picodec.encode(golden_image(), level=level)
+        data = picodec.encode(golden_image(name), level=level)
         pixels = np.asarray(picodec.decode(data))
         (HERE / f"{name}.pico").write_bytes(data)
         record[name] = {"level": level,
