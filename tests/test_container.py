@@ -1,6 +1,7 @@
 """The .pico container: fields, checksums, and clear errors on bad files."""
 
 import struct
+import sys
 import zlib
 from dataclasses import replace
 
@@ -106,3 +107,9 @@ def test_a_bad_alpha_plane_is_a_clear_error(blob, message):
     assert np.array_equal(alpha.unpack(alpha.pack(plane), 4, 3), plane)
     with pytest.raises(PicodecError, match=message):
         alpha.unpack(blob, 4, 3)
+
+
+def test_a_python_without_lzma_gets_a_clear_error_only_for_transparency(monkeypatch):
+    monkeypatch.setitem(sys.modules, "lzma", None)  # as on a Python built without liblzma
+    with pytest.raises(PicodecError, match="lzma"):
+        alpha.pack(np.zeros((2, 2), np.uint8))
