@@ -38,7 +38,7 @@ def _lzma() -> ModuleType:
 def pack(alpha: np.ndarray) -> bytes:
     """Compress a uint8 alpha plane [H, W]."""
     lzma = _lzma()
-    rows = alpha.astype(np.uint8)
+    rows = np.asarray(alpha, np.uint8)
     residual = np.diff(rows, axis=1, prepend=np.zeros((rows.shape[0], 1), np.uint8))
     filters = [{"id": lzma.FILTER_LZMA2, "preset": 9, "dict_size": WINDOW}]
     return lzma.compress(np.ascontiguousarray(residual).tobytes(), format=lzma.FORMAT_RAW,

@@ -92,12 +92,12 @@ def store_masks(cache: Path, masks: dict[str, np.ndarray | None]) -> dict[str, b
     """Add masks (None: no text) to ``cache`` under their keys, merged with its index;
     returns which of them hold text."""
     cache.mkdir(parents=True, exist_ok=True)
+    found = {key: mask is not None and bool(mask.any()) for key, mask in masks.items()}
     for key, mask in masks.items():
-        if mask is not None and mask.any():
+        if found[key]:
             Image.fromarray(mask.astype(np.uint8) * 255).save(cache / f"{key}.png")
     index_path = cache / "index.json"
     on_disk = json.loads(index_path.read_text()) if index_path.exists() else {}  # parallel runs
-    found = {key: mask is not None and bool(mask.any()) for key, mask in masks.items()}
     tmp = index_path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps({**on_disk, **found}))
     tmp.replace(index_path)
@@ -129,5 +129,5 @@ def detected_masks(paths: list[Path], images: list[np.ndarray], cache: Path,
             new = {}
     if bar is not None:
         bar.close()
-    return [np.asarray(Image.open(cache / f"{key}.png")) > 0 if index.get(key) else None
+    return [np.asarray(Image.open(cache / f"{key}.png")) > 0 if index[key] else None
             for key in keys]

@@ -203,8 +203,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     objective.reseed(cfg.seed * 1_000_003 + start * 31 + rank)
     rng = np.random.default_rng(cfg.seed + start + 7919 * rank)
     metadata = {"train_config": cfg.to_json(), "model_config": model.config.to_json()}
-    balance = LevelBalance(cfg.levels, read_metadata(ckpt).get(BALANCE_KEY, "") if start else "",
-                           device)
+    saved = read_metadata(ckpt) if start else {}
+    balance = LevelBalance(cfg.levels, saved.get(BALANCE_KEY, ""), device)
 
     writer = None
     fields = LOG_FIELDS + (PERCEPTUAL_LOG_FIELDS if perceptual else [])
@@ -223,7 +223,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
 
         bar = tqdm(total=cfg.steps, initial=start, dynamic_ncols=True)
 
-    seconds_before = float(read_metadata(ckpt).get(SECONDS_KEY, 0)) if start else 0.0
+    seconds_before = float(saved.get(SECONDS_KEY, 0))
     t0 = time.time()
     done = run_fraction(cfg, start, seconds_before)
     for step in range(start, cfg.steps):
