@@ -1,6 +1,6 @@
 """The ``picodec`` command. Each subcommand is a thin call into the package.
 
-    picodec encode IN OUT [--level L | --max-size SIZE] [--model NAME] [--ignore-icc] [--force]
+    picodec encode IN OUT [--level L | --max-size SIZE] [--model NAME] [--ignore-icc|exif|xmp] [--force]
     picodec decode IN OUT [--force]
     picodec info IN [--symbols]       (IN or OUT "-": standard input / output)
     picodec demo [IMAGE]
@@ -53,7 +53,7 @@ def _write(path: str, data: bytes | Image.Image, force: bool) -> None:
         return
     if isinstance(data, Image.Image):
         png = io.BytesIO()
-        data.save(png, format="PNG")
+        imageio.save(data, png, "PNG")
         data = png.getvalue()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
@@ -77,7 +77,8 @@ def cmd_encode(args: argparse.Namespace) -> None:
     _check_output(args.output, args.force)
     source = io.BytesIO(_read(args.input)) if args.input == STDIO else args.input
     data = codec.encode(source, level=args.level, model=args.model, threads=args.threads,
-                        tile=args.tile, max_bytes=args.max_size, keep_icc=not args.ignore_icc)
+                        tile=args.tile, max_bytes=args.max_size, keep_icc=not args.ignore_icc,
+                        keep_exif=not args.ignore_exif, keep_xmp=not args.ignore_xmp)
     _write(args.output, data, args.force)
     fields = codec.info(data)
     print(f"{args.output}: {fields['width']}x{fields['height']}, level {fields['level']}, "
@@ -207,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None, help="tiles coded in parallel")
     p.add_argument("--ignore-icc", action="store_true",
                    help="do not store the input's colour profile (its pixels are then read as sRGB)")
+    p.add_argument("--ignore-exif", action="store_true",
+                   help="do not store the input's EXIF (camera, capture time, GPS position)")
+    p.add_argument("--ignore-xmp", action="store_true",
+                   help="do not store the input's XMP (which may hold a GPS position too)")
     p.add_argument("--force", "-f", action="store_true", help="overwrite OUTPUT")
     p.set_defaults(func=cmd_encode)
 

@@ -27,6 +27,7 @@ from PIL import Image
 
 from picodec import alpha, colour, container, imageio, resample, tiling, weights
 from picodec.errors import PicodecError
+from picodec.metadata import Metadata
 from picodec.model.runtime import CodecModel
 
 
@@ -63,14 +64,15 @@ DEFAULT_LEVEL = 4
 
 def encode(image: imageio.ImageLike, level: int | None = None, model: str | CodecModel | None = None,
            threads: int | None = None, tile: int | None = None, max_bytes: int | None = None,
-           keep_icc: bool = True) -> bytes:
+           keep_icc: bool = True, keep_exif: bool = True, keep_xmp: bool = True) -> bytes:
     """Compress an image (PIL image, numpy array or path) to ``.pico`` bytes.
 
     ``level`` defaults to ``DEFAULT_LEVEL``. ``max_bytes`` picks the level instead: the
     highest one whose file fits, found by bisection over the levels (a few encodes; the
     rate rises with the level). ``tile`` overrides the tile size (``tiling.choose_tile``).
     A colour profile other than sRGB is stored unless ``keep_icc`` is false
-    (``picodec.colour``); transparency is stored losslessly (``picodec.alpha``).
+    (``picodec.colour``); transparency is stored losslessly (``picodec.alpha``); EXIF and
+    XMP are stored unless ``keep_exif`` or ``keep_xmp`` is false (``picodec.metadata``).
     """
     codec = model if isinstance(model, CodecModel) else weights.load(model or weights.DEFAULT_MODEL)
     if level is not None and max_bytes is not None:
@@ -78,7 +80,7 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
     if max_bytes is None:
         level = DEFAULT_LEVEL if level is None else level
         _check_level(codec, level)
-    pixels = imageio.load(image, keep_icc)
+    pixels = imageio.load(image, imageio.Keep(keep_icc, keep_exif, keep_xmp))
     rgb = pixels.rgb
     plane = b"" if pixels.alpha is None else alpha.pack(pixels.alpha)
     if tile is not None and not 64 <= tile <= 4096:
@@ -94,6 +96,7 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
         header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
                                   channels=pixels.channels, level=int(level), tile=size,
                                   margin=tiling.MARGIN, icc=pixels.icc, alpha=plane,
+                                  exif=pixels.metadata.exif, xmp=pixels.metadata.xmp,
                                   model_level=model_level,
                                   coded_width=width, coded_height=height)
         return container.pack(header, payloads)
@@ -131,7 +134,8 @@ def decode(data: bytes, threads: int | None = None, model: CodecModel | None = N
     """Decompress ``.pico`` bytes to a PIL image (RGB, or L for grayscale sources; RGBA
     or LA where the source had transparency).
 
-    A stored colour profile comes back as ``image.info["icc_profile"]``.
+    A stored colour profile comes back as ``image.info["icc_profile"]``, EXIF and XMP as
+    ``image.info["exif"]`` and ``image.info["xmp"]`` (``image.getexif()`` reads the former).
     """
     header, payloads = container.unpack(data)
     imageio.check_size(header.width, header.height)
@@ -155,7 +159,8 @@ def decode(data: bytes, threads: int | None = None, model: CodecModel | None = N
     _map_tiles(decode_tile, list(zip(tiles, payloads, strict=True)), threads)
     if header.resampled:
         out = resample.reduce(out, header.height, header.width)
-    return imageio.to_pil(out, header.channels, header.icc, transparency)
+    return imageio.to_pil(out, header.channels, header.icc, transparency,
+                          Metadata(header.exif, header.xmp))
 
 
 def _coded_grid(header: container.Header) -> list[tiling.Tile]:

@@ -1,4 +1,4 @@
-"""Colour profiles (ICC) and orientation: what a photo's metadata does to its pixels.
+"""Colour profiles (ICC): what the pixel numbers of a photo mean.
 
 picodec codes pixel numbers as they are. A file read as sRGB needs nothing more; a photo
 in another colour space (a phone's Display P3, Adobe RGB) keeps its look only if its
@@ -10,9 +10,7 @@ profile travels with it, as cjxl and avifenc carry it:
 
 A profile counts as sRGB when it maps a 17x17x17 grid of colours (or a gray ramp) to
 sRGB within one level: many files carry a 0.5-3 kB copy of sRGB that would cost bytes and
-say nothing. The EXIF orientation is applied to the pixels (the .pico has no orientation
-field, so the decoded image stands the right way up everywhere); other EXIF/XMP
-metadata, camera data and GPS position included, is not kept.
+say nothing. Orientation, EXIF and XMP are ``picodec.metadata``'s business.
 """
 
 from __future__ import annotations
@@ -22,11 +20,10 @@ import warnings
 from functools import cache
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms
 
 RGB_MODES = frozenset({"RGB", "RGBA", "RGBX", "RGBa", "P", "PA"})
 GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "F", "I;16", "I;16B", "I;16L", "I;16N"})
-_EXIF_ORIENTATION = 0x0112
 
 
 @cache
@@ -59,13 +56,6 @@ def is_srgb(profile: ImageCms.ImageCmsProfile, gray: bool) -> bool:
         return False
     expected = probe[..., None] if gray else probe
     return int(np.abs(np.asarray(seen, dtype=np.int16) - expected).max()) <= 1
-
-
-def upright(image: Image.Image) -> Image.Image:
-    """The image turned by its EXIF orientation (the same image when it has none)."""
-    if image.getexif().get(_EXIF_ORIENTATION, 1) == 1:
-        return image
-    return ImageOps.exif_transpose(image)
 
 
 def profile_to_keep(image: Image.Image) -> bytes:

@@ -5,6 +5,7 @@
     ├──────────────────────────────────────────────────────────────────┤
     │ ICC colour profile, zlib-compressed (empty: sRGB)                │
     │ alpha plane, compressed by picodec.alpha (empty: opaque)         │
+    │ EXIF (TIFF stream), then XMP packet, each zlib-compressed        │
     │ per tile: payload length (u32), CRC32 of payload (u32)           │
     │ CRC32 of everything above (u32)                                  │
     ├──────────────────────────────────────────────────────────────────┤
@@ -22,6 +23,7 @@ a field records the version that added it, so older files stay readable:
     version 4   (picodec 0.7)      + model level and coded size: the tiles code the image
                                    resampled to the coded size (``picodec.resample``)
     version 5   (picodec 0.8)      + alpha length and plane: transparency, kept exactly
+    version 6   (picodec 0.9)      + EXIF and XMP lengths and blobs (picodec.metadata)
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ from functools import cache
 from picodec.errors import PicodecError
 
 MAGIC = b"PICO"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 ESCAPES_SINCE = 3
-MAX_ICC = 1 << 24
+MAX_BLOB = 1 << 24  # the most a profile, EXIF or XMP blob may hold
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,31 @@ HEADER_FIELDS = (
     Field("level", "B", 0, 255),
     Field("tile", "H", 64, 4096),
     Field("margin", "B", 0, 64),
-    Field("icc_length", "I", 0, MAX_ICC, since=2),
+    Field("icc_length", "I", 0, MAX_BLOB, since=2),
     Field("model_level", "B", 0, 255, since=4),  # the level the network is run at
     Field("coded_width", "I", 1, 1 << 20, since=4),   # the size the tiles cover
     Field("coded_height", "I", 1, 1 << 20, since=4),
     Field("alpha_length", "I", 0, 1 << 31, since=5),
+    Field("exif_length", "I", 0, MAX_BLOB, since=6),
+    Field("xmp_length", "I", 0, MAX_BLOB, since=6),
 )
+
+
+@dataclass(frozen=True)
+class Section:
+    """A variable-length part of the header, after the fixed fields, in file order."""
+
+    attribute: str   # the Header field holding its (uncompressed) bytes
+    length: str      # the header field with its length in the file
+    what: str        # for messages
+    deflated: bool   # zlib-compressed in the file (picodec.alpha compresses its own)
+
+
+SECTIONS = (Section("icc", "icc_length", "colour profile", True),
+            Section("alpha", "alpha_length", "alpha plane", False),
+            Section("exif", "exif_length", "EXIF block", True),
+            Section("xmp", "xmp_length", "XMP packet", True))
+
 # version 4's fields, and the field each one equals when unset (and in versions 1-3)
 _DERIVED = {"model_level": "level", "coded_width": "width", "coded_height": "height"}
 _UNSET = {"model_level": -1, "coded_width": 0, "coded_height": 0}
@@ -92,6 +113,8 @@ class Header:
     margin: int
     icc: bytes = b""     # ICC profile of the pixels; empty means sRGB
     alpha: bytes = b""   # the compressed alpha plane (picodec.alpha); empty means opaque
+    exif: bytes = b""    # EXIF as a TIFF stream (picodec.metadata); empty means none
+    xmp: bytes = b""     # XMP packet; empty means none
     bit_depth: int = 8
     version: int = FORMAT_VERSION
     model_level: int = -1   # -1 (and in versions 1-3): the same as level
@@ -117,6 +140,8 @@ class Header:
         fields["model_id"] = self.model_id.hex()
         fields["icc_profile_bytes"] = len(fields.pop("icc"))
         fields["alpha_bytes"] = len(fields.pop("alpha"))
+        fields["exif_bytes"] = len(fields.pop("exif"))
+        fields["xmp_bytes"] = len(fields.pop("xmp"))
         fields["tiles"] = self.grid[0] * self.grid[1]
         return fields
 
@@ -137,19 +162,21 @@ def pack(header: Header, payloads: list[bytes], version: int = FORMAT_VERSION) -
     rows, cols = header.grid
     if len(payloads) != rows * cols:
         raise PicodecError(f"{len(payloads)} payloads for a {rows}x{cols} tile grid")
-    icc = zlib.compress(header.icc, 9) if header.icc else b""
-    values = {**asdict(header), "magic": MAGIC, "version": version, "icc_length": len(icc),
-              "alpha_length": len(header.alpha)}
+    values = {**asdict(header), "magic": MAGIC, "version": version}
     fields, layout = _layout(version)
     names = {f.name for f in fields}
-    if icc and "icc_length" not in names:
-        raise PicodecError(f"format version {version} cannot hold a colour profile")
-    if header.alpha and "alpha_length" not in names:
-        raise PicodecError(f"format version {version} cannot hold an alpha plane")
+    sections = b""
+    for section in SECTIONS:
+        blob = getattr(header, section.attribute)
+        blob = zlib.compress(blob, 9) if blob and section.deflated else blob
+        if blob and section.length not in names:
+            raise PicodecError(f"format version {version} cannot hold the {section.what}")
+        values[section.length] = len(blob)
+        sections += blob
     if any(values[name] != values[source] for name, source in _DERIVED.items() if name not in names):
         raise PicodecError(f"format version {version} cannot hold a model level or coded size")
     _check_ranges(values, fields)
-    head = layout.pack(*(values[f.name] for f in fields)) + icc + header.alpha
+    head = layout.pack(*(values[f.name] for f in fields)) + sections
     head += b"".join(_TILE_ENTRY.pack(len(p), zlib.crc32(p)) for p in payloads)
     return head + _CRC.pack(zlib.crc32(head)) + b"".join(payloads)
 
@@ -169,20 +196,24 @@ def unpack_header(data: bytes) -> tuple[Header, list[tuple[int, int]], int]:
     values = dict(zip((f.name for f in fields), layout.unpack_from(data), strict=True))
     _check_ranges(values, fields)
     del values["magic"]
-    icc_end = layout.size + values.pop("icc_length", 0)
-    alpha_end = icc_end + values.pop("alpha_length", 0)
+    lengths = [values.pop(section.length, 0) for section in SECTIONS]
     header = Header(**values)
+    sections_end = layout.size + sum(lengths)
     n_tiles = header.grid[0] * header.grid[1]
-    table_end = alpha_end + n_tiles * _TILE_ENTRY.size
+    table_end = sections_end + n_tiles * _TILE_ENTRY.size
     if len(data) < table_end + _CRC.size:
         raise PicodecError("truncated .pico file (header cut short)")
     (crc,) = _CRC.unpack_from(data, table_end)
     if zlib.crc32(data[:table_end]) != crc:
         raise PicodecError("corrupt .pico file (header checksum mismatch)")
-    if icc_end > layout.size:
-        header = replace(header, icc=_inflate(data[layout.size:icc_end]))
-    header = replace(header, alpha=data[icc_end:alpha_end])
-    entries = [_TILE_ENTRY.unpack_from(data, alpha_end + i * _TILE_ENTRY.size)
+    start = layout.size
+    for section, length in zip(SECTIONS, lengths, strict=True):
+        blob = data[start:start + length]
+        start += length
+        if blob and section.deflated:
+            blob = _inflate(blob, section.what)
+        header = replace(header, **{section.attribute: blob})
+    entries = [_TILE_ENTRY.unpack_from(data, sections_end + i * _TILE_ENTRY.size)
                for i in range(n_tiles)]
     offset = table_end + _CRC.size
     if len(data) < offset + sum(length for length, _ in entries):
@@ -190,16 +221,16 @@ def unpack_header(data: bytes) -> tuple[Header, list[tuple[int, int]], int]:
     return header, entries, offset
 
 
-def _inflate(blob: bytes) -> bytes:
-    """Decompress a stored profile, refusing anything over MAX_ICC or not one whole stream."""
+def _inflate(blob: bytes, what: str) -> bytes:
+    """Decompress a stored section, refusing anything over MAX_BLOB or not one whole stream."""
     inflater = zlib.decompressobj()
     try:
-        icc = inflater.decompress(blob, MAX_ICC)
+        inflated = inflater.decompress(blob, MAX_BLOB)
     except zlib.error as err:
-        raise PicodecError(f"corrupt .pico file (colour profile undecodable: {err})") from err
+        raise PicodecError(f"corrupt .pico file ({what} undecodable: {err})") from err
     if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
-        raise PicodecError("corrupt .pico file (colour profile undecodable)")
-    return icc
+        raise PicodecError(f"corrupt .pico file ({what} undecodable)")
+    return inflated
 
 
 def unpack(data: bytes) -> tuple[Header, list[bytes]]:

@@ -7,7 +7,8 @@ What happens to unusual inputs:
 - 16-bit samples are rounded to 8 bits with a warning;
 - palette, CMYK and other modes are converted to RGB;
 - of an animation or a multi-page file, the first frame is coded, with a warning;
-- the EXIF orientation is applied and a colour profile kept (``picodec.colour``).
+- a colour profile is kept (``picodec.colour``);
+- the EXIF orientation is applied, and EXIF and XMP are kept (``picodec.metadata``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ from PIL import Image, UnidentifiedImageError
 
 from picodec import colour
 from picodec.errors import PicodecError
+from picodec.metadata import (
+    NO_METADATA,
+    Metadata,
+    attach_metadata,
+    metadata_save_options,
+    read_metadata,
+    upright,
+)
 
 MAX_PIXELS = 100_000_000
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
@@ -39,6 +48,7 @@ class Pixels(NamedTuple):
     channels: int        # to restore on decode: 1 (grayscale) or 3
     icc: bytes = b""     # colour profile to carry; empty means sRGB
     alpha: np.ndarray | None = None  # uint8 [H, W] where the image has transparency
+    metadata: Metadata = NO_METADATA  # EXIF and XMP to carry
 
 
 def check_size(width: int, height: int) -> None:
@@ -49,24 +59,25 @@ def check_size(width: int, height: int) -> None:
         raise PicodecError(f"image too large: {width}x{height} (at most {MAX_PIXELS:,} pixels)")
 
 
-def _from_pil(image: Image.Image, keep_icc: bool) -> Pixels:
+def _from_pil(image: Image.Image, keep: Keep) -> Pixels:
     check_size(image.width, image.height)
     if getattr(image, "n_frames", 1) > 1:
         warnings.warn(f"only the first of {image.n_frames} frames is coded", stacklevel=3)
-    image = colour.upright(image)
-    icc = colour.profile_to_keep(image) if keep_icc else b""
+    image = upright(image)
+    icc = colour.profile_to_keep(image) if keep.icc else b""
     alpha = _alpha_of(image)
+    about = read_metadata(image, keep.exif, keep.xmp)
     mode = image.mode
     if mode.startswith("I;16") or mode in ("I", "F"):
         warnings.warn(f"{mode} samples converted to 8 bits", stacklevel=3)
         wide = np.asarray(image, dtype=np.float64)
         scale = 255 / 65535 if wide.max() > 255 or mode.startswith("I;16") else 1.0
         gray = np.clip(np.round(wide * scale), 0, 255).astype(np.uint8)
-        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc)
+        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc, metadata=about)
     if mode in ("1", "L", "LA", "La"):
         gray = np.asarray(image.convert("L"))
-        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc, alpha)
-    return Pixels(np.asarray(image.convert("RGB")), 3, icc, alpha)
+        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc, alpha, about)
+    return Pixels(np.asarray(image.convert("RGB")), 3, icc, alpha, about)
 
 
 def _alpha_of(image: Image.Image) -> np.ndarray | None:
@@ -80,17 +91,29 @@ def _alpha_of(image: Image.Image) -> np.ndarray | None:
     return None if alpha.min() == 255 else alpha
 
 
-def load(source: ImageLike, keep_icc: bool = True) -> Pixels:
-    """Any supported input -> its 8-bit RGB pixels, channel count and colour profile."""
+class Keep(NamedTuple):
+    """What of an input's own description to store beside its pixels."""
+
+    icc: bool = True
+    exif: bool = True
+    xmp: bool = True
+
+
+KEEP_ALL = Keep()
+
+
+def load(source: ImageLike, keep: Keep = KEEP_ALL) -> Pixels:
+    """Any supported input -> its 8-bit RGB pixels, channel count, colour profile, alpha
+    plane and metadata."""
     if isinstance(source, Image.Image):
-        return _from_pil(source, keep_icc)
+        return _from_pil(source, keep)
     if isinstance(source, np.ndarray):
         return _from_array(source)
     name = source if isinstance(source, (str, os.PathLike)) else "the input"
     try:
         with Image.open(source) as image:
             image.load()
-            return _from_pil(image, keep_icc)
+            return _from_pil(image, keep)
     except FileNotFoundError as err:
         raise PicodecError(f"cannot read {name}: no such file") from err
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
@@ -121,21 +144,24 @@ def _from_array(array: np.ndarray) -> Pixels:
     return Pixels(np.ascontiguousarray(array), 3, alpha=alpha)
 
 
-def to_pil(rgb: np.ndarray, channels: int, icc: bytes = b"",
-           alpha: np.ndarray | None = None) -> Image.Image:
+def to_pil(rgb: np.ndarray, channels: int, icc: bytes = b"", alpha: np.ndarray | None = None,
+           metadata: Metadata = NO_METADATA) -> Image.Image:
     image = Image.fromarray(rgb, "RGB")
     image = image.convert("L") if channels == 1 else image
     if alpha is not None:
         image.putalpha(Image.fromarray(alpha, "L"))
     if icc:
         image.info["icc_profile"] = icc
+    attach_metadata(image, metadata)
     return image
 
 
 def _save_options(image: Image.Image, fmt: str) -> dict[str, object]:
-    """Near-lossless settings, and the colour profile wherever the format can carry one."""
+    """Near-lossless settings, and the colour profile, EXIF and XMP wherever the format can
+    carry them."""
     options: dict[str, object] = {"JPEG": {"quality": 95},
                                   "WEBP": {"lossless": True, "exact": True}}.get(fmt, {})
+    options |= metadata_save_options(image, fmt)
     icc = image.info.get("icc_profile")
     if icc and fmt in _PROFILE_FORMATS:
         options["icc_profile"] = icc
@@ -154,6 +180,13 @@ def _without_alpha(image: Image.Image, fmt: str) -> Image.Image:
     return opaque
 
 
+def save(image: Image.Image, file: BinaryIO, fmt: str) -> None:
+    """Write ``image`` as ``fmt`` (a Pillow format name), with as much of its transparency,
+    colour profile and metadata as the format can carry."""
+    image = _without_alpha(image, fmt) if fmt not in _ALPHA_FORMATS else image
+    image.save(file, format=fmt, **_save_options(image, fmt))
+
+
 def write_atomic(path: str | os.PathLike, data: bytes | Image.Image, force: bool = False) -> None:
     """Write bytes or an image (format from the extension) via a temporary file + rename."""
     path = Path(path)
@@ -170,8 +203,7 @@ def write_atomic(path: str | os.PathLike, data: bytes | Image.Image, force: bool
     try:
         with os.fdopen(fd, "wb") as f:
             if isinstance(data, Image.Image):
-                image = _without_alpha(data, fmt) if fmt not in _ALPHA_FORMATS else data
-                image.save(f, format=fmt, **_save_options(image, fmt))
+                save(data, f, fmt)
             else:
                 f.write(data)
         umask = os.umask(0)

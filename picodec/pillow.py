@@ -2,8 +2,8 @@
 
     >>> import picodec
     >>> from PIL import Image
-    >>> Image.open("photo.jpg").save("photo.pico", level=4)   # model=, tile=, max_bytes=, keep_icc=
-    >>> image = Image.open("photo.pico")   # reads the header only: size, mode, info (icc_profile too)
+    >>> Image.open("photo.jpg").save("photo.pico", level=4)   # model=, tile=, max_bytes=, keep_icc=, …
+    >>> image = Image.open("photo.pico")   # reads the header only: size, mode, info (icc_profile, exif, xmp)
     >>> image.load()                        # decodes with the model named by the file
 
     Image.open ─► PicoImageFile._open ─► header: size, mode, info["level"], info["model"]
@@ -21,8 +21,10 @@ from typing import IO
 from PIL import Image, ImageFile
 
 from picodec import codec, container, weights
+from picodec.metadata import Metadata, attach_metadata
 
 FORMAT = "PICO"
+_SAVE_OPTIONS = ("level", "model", "tile", "max_bytes", "keep_icc", "keep_exif", "keep_xmp")
 
 
 def _accept(prefix: bytes) -> bool:
@@ -43,6 +45,7 @@ class PicoImageFile(ImageFile.ImageFile):
         self.info["model"] = weights.name_of(header.model_id)
         if header.icc:
             self.info["icc_profile"] = header.icc
+        attach_metadata(self, Metadata(header.exif, header.xmp))
         # a plain tuple, which every Pillow unpacks (ImageFile._Tile is recent and private)
         self.tile = [(FORMAT, (0, 0, *self.size), 0, ())]  # type: ignore[list-item]
 
@@ -59,8 +62,7 @@ class PicoDecoder(ImageFile.PyDecoder):
 
 
 def _save(image: Image.Image, fp: IO[bytes], filename: str | bytes) -> None:
-    options = {key: image.encoderinfo[key] for key in ("level", "model", "tile", "max_bytes", "keep_icc")
-               if key in image.encoderinfo}
+    options = {key: image.encoderinfo[key] for key in _SAVE_OPTIONS if key in image.encoderinfo}
     fp.write(codec.encode(image, **options))
 
 

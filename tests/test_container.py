@@ -51,16 +51,34 @@ def test_a_colour_profile_round_trips_compressed():
     assert len(data) < len(container.pack(HEADER, PAYLOADS)) + len(icc) // 4
 
 
-def test_an_undecodable_profile_is_a_clear_error():
-    """A profile blob that is not zlib, under a valid checksum (a crafted file)."""
-    data = bytearray(container.pack(replace(HEADER, icc=b"profile"), PAYLOADS))
+@pytest.mark.parametrize("section", [s for s in container.SECTIONS if s.deflated],
+                         ids=lambda section: section.attribute)
+def test_an_undecodable_section_is_a_clear_error(section):
+    """A profile, EXIF or XMP blob that is not zlib, under a valid checksum (a crafted file)."""
+    data = bytearray(container.pack(replace(HEADER, **{section.attribute: b"blob"}), PAYLOADS))
     fields, layout = container._layout(container.FORMAT_VERSION)
-    icc_length = layout.unpack_from(data)[[f.name for f in fields].index("icc_length")]
-    data[layout.size:layout.size + icc_length] = b"\xff" * icc_length
-    table_end = layout.size + icc_length + 8 * len(PAYLOADS)
+    length = layout.unpack_from(data)[[f.name for f in fields].index(section.length)]
+    data[layout.size:layout.size + length] = b"\xff" * length
+    table_end = layout.size + length + 8 * len(PAYLOADS)
     struct.pack_into(">I", data, table_end, zlib.crc32(data[:table_end]))
-    with pytest.raises(PicodecError, match="colour profile undecodable"):
+    with pytest.raises(PicodecError, match=f"{section.what} undecodable"):
         container.unpack(bytes(data))
+
+
+def test_exif_and_xmp_follow_the_alpha_plane_and_old_versions_refuse_them():
+    """Version 6: after the profile and the alpha plane, the EXIF block and then the XMP
+    packet, each zlib-compressed, under the header checksum."""
+    full = replace(HEADER, icc=b"icc " * 20, alpha=b"A" * 7, exif=b"MM\0*" + b"e" * 300,
+                   xmp=b"<x:xmpmeta>" + b" " * 400)
+    data = container.pack(full, PAYLOADS)
+    assert container.unpack(data) == (full, PAYLOADS)
+    exif, xmp = zlib.compress(full.exif, 9), zlib.compress(full.xmp, 9)
+    start = container._layout(6)[1].size + len(zlib.compress(full.icc, 9)) + len(full.alpha)
+    assert data[start:start + len(exif) + len(xmp)] == exif + xmp
+    assert (full.as_dict()["exif_bytes"], full.as_dict()["xmp_bytes"]) == (304, 411)
+    for field, what in (("exif", "EXIF block"), ("xmp", "XMP packet")):
+        with pytest.raises(PicodecError, match=f"cannot hold the {what}"):
+            container.pack(replace(HEADER, **{field: getattr(full, field)}), PAYLOADS, version=5)
 
 
 def test_a_resampled_header_round_trips_and_old_versions_refuse_it():
@@ -91,7 +109,7 @@ def test_an_alpha_plane_round_trips_and_old_versions_refuse_it():
     flipped[container._layout(container.FORMAT_VERSION)[1].size + 5] ^= 1
     with pytest.raises(PicodecError, match="checksum"):
         container.unpack(bytes(flipped))
-    with pytest.raises(PicodecError, match="cannot hold an alpha plane"):
+    with pytest.raises(PicodecError, match="cannot hold the alpha plane"):
         container.pack(transparent, PAYLOADS, version=4)
 
 
