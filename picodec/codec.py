@@ -27,7 +27,7 @@ from PIL import Image
 
 from picodec import alpha, colour, container, imageio, resample, tiling, weights
 from picodec.errors import PicodecError
-from picodec.metadata import Metadata
+from picodec.metadata import Metadata, exif_tag_names
 from picodec.model.runtime import CodecModel
 
 
@@ -173,6 +173,7 @@ def info(data: bytes) -> dict[str, object]:
     fields = header.as_dict()
     fields["model"] = weights.name_of(header.model_id)
     fields["colour_profile"] = colour.describe(header.icc)
+    fields["exif_tags"] = exif_tag_names(header.exif) if header.exif else []
     fields["bytes"] = len(data)
     fields["bpp"] = 8 * len(data) / (header.width * header.height)
     fields["tile_bytes"] = [length for length, _ in entries]

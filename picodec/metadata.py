@@ -26,7 +26,10 @@ from typing import NamedTuple
 
 from PIL import ExifTags, Image, ImageOps, PngImagePlugin
 
+from picodec.errors import PicodecError
+
 EXIF_PREFIX = b"Exif\x00\x00"  # how JPEG (and Pillow's info["exif"]) frame a TIFF stream
+_DIRECTORIES = frozenset(ExifTags.IFD)  # tags that point to a sub-directory
 _LAYOUT_TAGS = frozenset(getattr(ExifTags.Base, name) for name in (
     "NewSubfileType", "SubfileType", "ImageWidth", "ImageLength", "BitsPerSample", "Compression",
     "PhotometricInterpretation", "FillOrder", "StripOffsets", "Orientation", "SamplesPerPixel",
@@ -46,13 +49,29 @@ class Metadata(NamedTuple):
 NO_METADATA = Metadata()
 
 
+_UNPARSEABLE = (SyntaxError, ValueError, OSError, struct.error)  # what Pillow raises on bad EXIF
+
+
 def exif_of(image: Image.Image) -> Image.Exif:
     """``image.getexif()``, or no tags (with a warning) where its EXIF cannot be parsed."""
     try:
         return image.getexif()
-    except (SyntaxError, ValueError, OSError, struct.error) as err:
+    except _UNPARSEABLE as err:
         warnings.warn(f"unreadable EXIF ignored ({err})", stacklevel=4)
         return Image.Exif()
+
+
+def _parsed(exif: bytes) -> Image.Exif | None:
+    """The tags of an EXIF stream, its Exif and GPS directories read; None where it cannot
+    be parsed (a crafted file)."""
+    tags = Image.Exif()
+    try:
+        tags.load(exif)
+        for directory in (ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo):
+            tags.get_ifd(directory)
+    except _UNPARSEABLE:
+        return None
+    return tags
 
 
 def upright(image: Image.Image) -> Image.Image:
@@ -63,7 +82,7 @@ def upright(image: Image.Image) -> Image.Image:
 
 
 def read_metadata(image: Image.Image, keep_exif: bool = True, keep_xmp: bool = True) -> Metadata:
-    """The metadata of an upright image (``picodec.colour.upright``) to store with it."""
+    """The metadata of an upright image (``upright``) to store with it."""
     return Metadata(_exif_to_store(image) if keep_exif else b"", _xmp_to_store(image) if keep_xmp else b"")
 
 
@@ -77,6 +96,18 @@ def _exif_to_store(image: Image.Image) -> bytes:
 def _xmp_to_store(image: Image.Image) -> bytes:
     xmp = image.info.get("xmp") or b""
     return xmp.encode() if isinstance(xmp, str) else xmp
+
+
+def exif_tag_names(exif: bytes) -> list[str]:
+    """The names of the tags in a stored EXIF stream (its first, Exif and GPS directories),
+    e.g. ["Make", "DateTimeOriginal", "GPSLatitude"]: what ``picodec info`` shows."""
+    tags = _parsed(exif)
+    if tags is None:
+        raise PicodecError("corrupt .pico file (EXIF block unreadable)")
+    names = [ExifTags.TAGS.get(tag, hex(tag)) for tag in tags if tag not in _DIRECTORIES]
+    names += [ExifTags.TAGS.get(tag, hex(tag)) for tag in tags.get_ifd(ExifTags.IFD.Exif)]
+    names += [ExifTags.GPSTAGS.get(tag, hex(tag)) for tag in tags.get_ifd(ExifTags.IFD.GPSInfo)]
+    return names
 
 
 def attach_metadata(image: Image.Image, metadata: Metadata) -> None:
@@ -105,8 +136,7 @@ def metadata_save_options(image: Image.Image, fmt: str) -> dict[str, object]:
                           "it is dropped", stacklevel=5)
     exif, xmp = (exif if exif_fits else b""), (xmp if xmp_fits else b"")
     if fmt == "TIFF":  # both are tags of the file's own first directory
-        tags = Image.Exif()
-        tags.load(exif)
+        tags = _parsed(exif) or Image.Exif()
         if xmp:
             tags[_TIFF_XMP_TAG] = xmp
         return {"exif": tags} if len(tags) else {}

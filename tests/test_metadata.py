@@ -3,14 +3,16 @@
 import io
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from PIL import ExifTags, Image
 
 import picodec
-from picodec import imageio
+from picodec import container, imageio
 from picodec.cli import main
+from picodec.errors import PicodecError
 from tests.conftest import ROOT, photo_like
 
 MAKE, ORIENTATION, WIDTH = ExifTags.Base.Make, ExifTags.Base.Orientation, ExifTags.Base.ImageWidth
@@ -54,6 +56,7 @@ def test_exif_and_xmp_come_back_and_the_orientation_is_spent(tmp_path):
     assert b"tiff:Orientation" not in decoded.info["xmp"]
     fields = picodec.info(data)
     assert fields["exif_bytes"] > 0 and fields["xmp_bytes"] == len(decoded.info["xmp"])
+    assert fields["exif_tags"] == ["Make", "DateTimeOriginal", "GPSLatitude"]
 
 
 def test_metadata_costs_only_itself_and_can_be_left_out(tmp_path):
@@ -113,7 +116,7 @@ def test_the_command_keeps_them_and_its_ignore_flags_drop_them(tmp_path, capsys)
     capsys.readouterr()
     assert main(["info", str(tmp_path / "none.pico")]) == 0
     out = capsys.readouterr().out
-    assert '"exif_bytes": 0' in out and '"xmp_bytes": 0' in out
+    assert '"exif_bytes": 0' in out and '"xmp_bytes": 0' in out and '"exif_tags": []' in out
     piped = subprocess.run([sys.executable, "-m", "picodec", "decode", str(tmp_path / "all.pico"), "-"],
                            capture_output=True, check=True, cwd=ROOT).stdout
     with Image.open(io.BytesIO(piped)) as png:  # standard output is PNG, metadata included
@@ -140,3 +143,14 @@ def test_unreadable_exif_is_ignored_with_a_warning_and_the_input_untouched():
         data = picodec.encode(image, level=0)
     assert picodec.info(data)["exif_bytes"] == 0
     assert image.info["exif"] == b"Exif\x00\x00not a TIFF stream"
+
+
+def test_a_crafted_exif_block_is_a_clear_error_in_info_and_harmless_on_decode(tmp_path):
+    """Garbage EXIF under a valid header checksum (no picodec writes it)."""
+    header, payloads = container.unpack(picodec.encode(photo_like(16, 16), level=0))
+    crafted = container.pack(replace(header, exif=b"not a TIFF stream"), payloads)
+    with pytest.raises(PicodecError, match="EXIF block unreadable"):
+        picodec.info(crafted)
+    imageio.write_atomic(tmp_path / "out.tif", picodec.decode(crafted))
+    with Image.open(tmp_path / "out.tif") as image:
+        assert image.size == (16, 16)
