@@ -13,9 +13,11 @@ What happens to unusual inputs:
 
 from __future__ import annotations
 
+import importlib
 import os
 import tempfile
 import warnings
+from functools import cache
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -102,6 +104,39 @@ class Keep(NamedTuple):
 KEEP_ALL = Keep()
 
 
+class _Plugin(NamedTuple):
+    """An optional Pillow plugin for an input format."""
+
+    module: str
+    register: str         # the module's function that registers it; "" if importing does
+    reads: str
+    distribution: str
+    suffixes: tuple[str, ...]
+
+
+_PLUGINS = (_Plugin("pillow_heif", "register_heif_opener", "HEIC/HEIF", "pillow-heif",
+                    (".heic", ".heif", ".hif")),
+            _Plugin("pillow_jxl", "", "JPEG XL", "pillow-jxl-plugin", (".jxl",)))
+
+
+@cache
+def _register_optional_formats() -> dict[str, str]:
+    """Teach Pillow the formats whose plugins are installed (``picodec[formats]``): HEIC
+    (phone photos) and JPEG XL; Pillow reads AVIF itself. Returns, for each suffix whose
+    plugin is missing, what to install."""
+    missing = {}
+    for plugin in _PLUGINS:
+        try:
+            module = importlib.import_module(plugin.module)
+        except ImportError:
+            hint = f"{plugin.reads} needs {plugin.distribution} (pip install 'picodec[formats]')"
+            missing |= dict.fromkeys(plugin.suffixes, hint)
+            continue
+        if plugin.register:
+            getattr(module, plugin.register)()
+    return missing
+
+
 def load(source: ImageLike, keep: Keep = KEEP_ALL) -> Pixels:
     """Any supported input -> its 8-bit RGB pixels, channel count, colour profile, alpha
     plane and metadata."""
@@ -110,14 +145,19 @@ def load(source: ImageLike, keep: Keep = KEEP_ALL) -> Pixels:
     if isinstance(source, np.ndarray):
         return _from_array(source)
     name = source if isinstance(source, (str, os.PathLike)) else "the input"
+    missing = _register_optional_formats()
     try:
         with Image.open(source) as image:
             image.load()
             return _from_pil(image, keep)
     except FileNotFoundError as err:
         raise PicodecError(f"cannot read {name}: no such file") from err
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as err:
+    except UnidentifiedImageError as err:
+        suffix = Path(name).suffix.lower() if name != "the input" else ""
+        if suffix in missing:
+            raise PicodecError(f"cannot read {name}: {missing[suffix]}") from err
+        raise PicodecError(f"cannot read {name}: not a readable image ({err})") from err
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
         raise PicodecError(f"cannot read {name}: not a readable image ({err})") from err
 
 
