@@ -1,6 +1,7 @@
 """The ``picodec`` command. Each subcommand is a thin call into the package.
 
-    picodec encode IN OUT [--level L | --max-size SIZE] [--model NAME] [--ignore-icc|exif|xmp] [--force]
+    picodec encode IN OUT [--level L | --max-size SIZE | --min-quality SCORE] [--model NAME]
+                          [--ignore-icc|exif|xmp] [--force]
     picodec decode IN OUT [--force]
     picodec info IN [--symbols]       (IN or OUT "-": standard input / output)
     picodec demo [IMAGE]
@@ -77,7 +78,8 @@ def cmd_encode(args: argparse.Namespace) -> None:
     _check_output(args.output, args.force)
     source = io.BytesIO(_read(args.input)) if args.input == STDIO else args.input
     data = codec.encode(source, level=args.level, model=args.model, threads=args.threads,
-                        tile=args.tile, max_bytes=args.max_size, keep_icc=not args.ignore_icc,
+                        tile=args.tile, max_bytes=args.max_size, min_quality=args.min_quality,
+                        keep_icc=not args.ignore_icc,
                         keep_exif=not args.ignore_exif, keep_xmp=not args.ignore_xmp)
     _write(args.output, data, args.force)
     fields = codec.info(data)
@@ -202,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="quality level, 0 (smallest) to 7 (best); default 4")
     rate.add_argument("--max-size", type=byte_count, default=None, metavar="SIZE",
                       help="the highest level whose file fits in SIZE bytes (50000, 50k, 1.5M)")
+    rate.add_argument("--min-quality", type=float, default=None, metavar="SCORE",
+                      help="the lowest level whose decoded image scores SCORE or more on "
+                           "SSIMULACRA2 (90: visually lossless, 70: high, 50: medium); "
+                           "needs picodec[quality]")
     p.add_argument("--model", "-m", default=None, help=MODEL_HELP)
     p.add_argument("--tile", type=int, default=None,
                    help="tile size (default: 504, or one tile for images up to 1024 px)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -64,22 +65,28 @@ DEFAULT_LEVEL = 4
 
 def encode(image: imageio.ImageLike, level: int | None = None, model: str | CodecModel | None = None,
            threads: int | None = None, tile: int | None = None, max_bytes: int | None = None,
-           keep_icc: bool = True, keep_exif: bool = True, keep_xmp: bool = True) -> bytes:
+           min_quality: float | None = None, keep_icc: bool = True, keep_exif: bool = True,
+           keep_xmp: bool = True) -> bytes:
     """Compress an image (PIL image, numpy array or path) to ``.pico`` bytes.
 
     ``level`` defaults to ``DEFAULT_LEVEL``. ``max_bytes`` picks the level instead: the
-    highest one whose file fits, found by bisection over the levels (a few encodes; the
-    rate rises with the level). ``tile`` overrides the tile size (``tiling.choose_tile``).
+    highest one whose file fits. ``min_quality`` picks the lowest level whose decoded image
+    scores at least that SSIMULACRA2 (``picodec.eval.metrics``; 90 is visually lossless,
+    70 high quality, 50 medium) against the input, or the top level, with a warning, when
+    none does. Both bisect the levels (a few encodes, and decodes for the quality; the rate
+    and the quality rise with the level). ``tile`` overrides the tile size (``tiling.choose_tile``).
     A colour profile other than sRGB is stored unless ``keep_icc`` is false
     (``picodec.colour``); transparency is stored losslessly (``picodec.alpha``); EXIF and
     XMP are stored unless ``keep_exif`` or ``keep_xmp`` is false (``picodec.metadata``).
     """
     codec = model if isinstance(model, CodecModel) else weights.load(model or weights.DEFAULT_MODEL)
-    if level is not None and max_bytes is not None:
-        raise PicodecError("give a level or a size limit, not both")
-    if max_bytes is None:
+    if sum(choice is not None for choice in (level, max_bytes, min_quality)) > 1:
+        raise PicodecError("give one of a level, a size limit or a quality, not several")
+    if max_bytes is None and min_quality is None:
         level = DEFAULT_LEVEL if level is None else level
         _check_level(codec, level)
+    if min_quality is not None and not min_quality <= 100:
+        raise PicodecError(f"quality {min_quality:g} out of range (SSIMULACRA2 is at most 100)")
     pixels = imageio.load(image, imageio.Keep(keep_icc, keep_exif, keep_xmp))
     rgb = pixels.rgb
     plane = b"" if pixels.alpha is None else alpha.pack(pixels.alpha)
@@ -101,24 +108,54 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
                                   coded_width=width, coded_height=height)
         return container.pack(header, payloads)
 
-    if max_bytes is None:
+    if max_bytes is not None:
+        data, smallest = _bisect(encode_at, codec.levels, lambda d: len(d) <= max_bytes, highest=True)
+        if data is None:
+            raise PicodecError(f"cannot fit in {max_bytes} bytes (the lowest level needs {len(smallest)})")
+        return data
+    if min_quality is None:
         return encode_at(level)
-    return _largest_that_fits(encode_at, codec.levels, max_bytes)
+    score = _ssimulacra2_or_error()
+
+    def looks_right(data: bytes) -> bool:
+        decoded = np.asarray(decode(data, threads, codec).convert("RGB"))
+        return score(rgb, decoded) >= min_quality
+
+    data, top = _bisect(encode_at, codec.levels, looks_right, highest=False)
+    if data is None:
+        warnings.warn(f"no level reaches SSIMULACRA2 {min_quality:g}; "
+                      f"coded at the top level, {codec.levels - 1}", stacklevel=2)
+        return top
+    return data
 
 
-def _largest_that_fits(encode_at: Callable[[int], bytes], levels: int, max_bytes: int) -> bytes:
-    """Bisect levels 0 … levels-1 for the highest whose file has at most ``max_bytes``."""
-    low, high, best, data = 0, levels - 1, None, b""
+def _bisect(encode_at: Callable[[int], bytes], levels: int, good: Callable[[bytes], bool],
+            highest: bool) -> tuple[bytes | None, bytes]:
+    """Bisect levels 0 … levels-1 for the highest (or lowest) whose file is ``good``, where
+    goodness holds below (above) some level. Returns that file, or None if no level is good,
+    and the last file coded at the far end (the lowest level's or the highest's)."""
+    low, high, found, last = 0, levels - 1, None, b""
     while low <= high:
         middle = (low + high) // 2
-        data = encode_at(middle)
-        if len(data) <= max_bytes:
-            best, low = data, middle + 1
+        last = encode_at(middle)
+        if good(last):
+            found = last
+            low, high = (middle + 1, high) if highest else (low, middle - 1)
         else:
-            high = middle - 1
-    if best is None:
-        raise PicodecError(f"cannot fit in {max_bytes} bytes (the lowest level needs {len(data)})")
-    return best
+            low, high = (low, middle - 1) if highest else (middle + 1, high)
+    return found, last
+
+
+def _ssimulacra2_or_error() -> Callable[[np.ndarray, np.ndarray], float]:
+    """The SSIMULACRA2 metric, from the optional ``ssimulacra2`` package."""
+    try:
+        import ssimulacra2  # noqa: F401
+    except ImportError as err:
+        raise PicodecError("a target quality needs the ssimulacra2 package "
+                           "(pip install 'picodec[quality]')") from err
+    from picodec.eval.metrics import ssimulacra2 as metric
+
+    return metric
 
 
 @contextmanager

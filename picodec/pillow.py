@@ -24,7 +24,8 @@ from picodec import codec, container, weights
 from picodec.metadata import Metadata, attach_metadata
 
 FORMAT = "PICO"
-_SAVE_OPTIONS = ("level", "model", "tile", "max_bytes", "keep_icc", "keep_exif", "keep_xmp")
+_SAVE_OPTIONS = ("level", "model", "tile", "max_bytes", "min_quality", "keep_icc", "keep_exif",
+                 "keep_xmp")
 
 
 def _accept(prefix: bytes) -> bool:

@@ -95,6 +95,24 @@ def test_max_size_picks_the_level(tmp_path, png, capsys):
         assert exit_.value.code == 2
 
 
+def test_min_quality_picks_the_level(tmp_path, capsys):
+    import picodec
+    from picodec.eval.metrics import ssimulacra2
+
+    image = photo_like(128, 160, seed=3)
+    Image.fromarray(image).save(tmp_path / "photo.png")
+    scores = [ssimulacra2(image, np.asarray(picodec.decode(picodec.encode(image, level=level))))
+              for level in (2, 3)]
+    target = f"{(scores[0] + scores[1]) / 2:.3f}"
+    assert main(["encode", str(tmp_path / "photo.png"), str(tmp_path / "a.pico"),
+                 "--min-quality", target]) == 0
+    assert "level 3," in capsys.readouterr().out
+    for bad in (["--min-quality", "high"], ["--max-size", "9k", "--min-quality", "50"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(["encode", str(tmp_path / "photo.png"), str(tmp_path / "b.pico"), *bad])
+        assert exit_.value.code == 2
+
+
 def test_no_traceback_from_the_real_command(tmp_path):
     (tmp_path / "x.pico").write_bytes(b"PICO\x01" + bytes(3))
     result = subprocess.run([sys.executable, "-m", "picodec", "decode", str(tmp_path / "x.pico"),

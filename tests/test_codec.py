@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import sys
 import warnings
 
 import numpy as np
@@ -74,19 +75,51 @@ def test_max_bytes_picks_the_highest_level_that_fits():
     assert container.unpack(picodec.encode(image, max_bytes=sizes[7]))[0].level == 7
     with pytest.raises(PicodecError, match=f"lowest level needs {sizes[0]}"):
         picodec.encode(image, max_bytes=sizes[0] - 1)
-    with pytest.raises(PicodecError, match="not both"):
+    with pytest.raises(PicodecError, match="not several"):
         picodec.encode(image, level=2, max_bytes=sizes[7])
 
 
-def test_bisection_asks_few_levels():
+def test_min_quality_picks_the_lowest_level_that_looks_right():
+    from picodec.eval.metrics import ssimulacra2
+
+    image = photo_like(128, 160, seed=3)
+    files = [picodec.encode(image, level=level) for level in range(8)]
+    scores = [ssimulacra2(image, np.asarray(picodec.decode(data))) for data in files]
+    assert scores == sorted(scores)  # bisection relies on it, as --max-size on the rate
+    assert picodec.encode(image, min_quality=(scores[3] + scores[4]) / 2) == files[4]
+    assert picodec.encode(image, min_quality=scores[0] - 1) == files[0]
+    with pytest.warns(UserWarning, match="no level reaches SSIMULACRA2 99; coded at the top level, 7"):
+        assert picodec.encode(image, min_quality=99) == files[7]
+    with pytest.raises(PicodecError, match="not several"):
+        picodec.encode(image, max_bytes=len(files[7]), min_quality=50)
+    with pytest.raises(PicodecError, match="at most 100"):
+        picodec.encode(image, min_quality=101)
+
+
+def test_min_quality_without_its_package_is_one_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ssimulacra2", None)  # as where it is not installed
+    with pytest.raises(PicodecError, match=r"pip install 'picodec\[quality\]'"):
+        picodec.encode(photo_like(32, 32), min_quality=70)
+
+
+@pytest.mark.parametrize(("highest", "good", "found", "asked_at_most"), [
+    (True, lambda data: len(data) <= 450, 400, 4),   # --max-size: the highest level that fits
+    (False, lambda data: len(data) >= 450, 500, 4),  # --min-quality: the lowest that is good
+    (True, lambda data: False, None, 3),
+    (False, lambda data: False, None, 4),
+])
+def test_bisection_asks_few_levels(highest, good, found, asked_at_most):
     asked = []
 
     def encode_at(level: int) -> bytes:
         asked.append(level)
         return bytes(100 * (level + 1))
 
-    assert len(codec._largest_that_fits(encode_at, 8, 450)) == 400
-    assert len(asked) <= 4 and 3 in asked
+    data, last = codec._bisect(encode_at, 8, good, highest)
+    assert (None if data is None else len(data)) == found
+    assert len(asked) <= asked_at_most
+    if found is None:  # the far end was coded last: the lowest level, or the highest
+        assert len(last) == (100 if highest else 800)
 
 
 @pytest.mark.parametrize("level", [4, 7])  # 7: the tiles code the image enlarged
