@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import numpy as np
@@ -111,7 +111,8 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
     if max_bytes is not None:
         data, smallest = _bisect(encode_at, codec.levels, lambda d: len(d) <= max_bytes, highest=True)
         if data is None:
-            raise PicodecError(f"cannot fit in {max_bytes} bytes (the lowest level needs {len(smallest)})")
+            raise PicodecError(f"cannot fit in {max_bytes} bytes (the lowest level needs "
+                               f"{len(smallest)}{_metadata_share(smallest)})")
         return data
     if min_quality is None:
         return encode_at(level)
@@ -127,6 +128,15 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
                       f"coded at the top level, {codec.levels - 1}", stacklevel=2)
         return top
     return data
+
+
+def _metadata_share(data: bytes) -> str:
+    """How much of a file its EXIF and XMP take, for a message; "" when it has none."""
+    header, payloads = container.unpack(data)
+    bare = container.pack(replace(header, exif=b"", xmp=b""), payloads)
+    if len(bare) == len(data):
+        return ""
+    return f", {len(data) - len(bare)} of them EXIF and XMP, which --ignore-exif/--ignore-xmp leave out"
 
 
 def _bisect(encode_at: Callable[[int], bytes], levels: int, good: Callable[[bytes], bool],

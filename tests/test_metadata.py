@@ -154,3 +154,13 @@ def test_a_crafted_exif_block_is_a_clear_error_in_info_and_harmless_on_decode(tm
     imageio.write_atomic(tmp_path / "out.tif", picodec.decode(crafted))
     with Image.open(tmp_path / "out.tif") as image:
         assert image.size == (16, 16)
+
+
+def test_a_size_limit_that_metadata_breaks_says_so(tmp_path):
+    camera_photo(tmp_path / "in.jpg")
+    cost = (len(picodec.encode(tmp_path / "in.jpg", level=0))
+            - len(picodec.encode(tmp_path / "in.jpg", level=0, keep_exif=False, keep_xmp=False)))
+    with pytest.raises(PicodecError, match=f"{cost} of them EXIF and XMP, which --ignore-exif"):
+        picodec.encode(tmp_path / "in.jpg", max_bytes=100)
+    with pytest.raises(PicodecError, match=r"needs \d+\)$"):
+        picodec.encode(tmp_path / "in.jpg", max_bytes=100, keep_exif=False, keep_xmp=False)
