@@ -3,6 +3,7 @@
     >>> import picodec
     >>> from PIL import Image
     >>> Image.open("photo.jpg").save("photo.pico", level=4)   # model=, tile=, max_bytes=, keep_icc=, …
+    >>> image.save("photo.pico", exif=exif)   # other EXIF (or xmp=) than the image's own
     >>> image = Image.open("photo.pico")   # reads the header only: size, mode, info (icc_profile, exif, xmp)
     >>> image.load()                        # decodes with the model named by the file
 
@@ -64,6 +65,12 @@ class PicoDecoder(ImageFile.PyDecoder):
 
 def _save(image: Image.Image, fp: IO[bytes], filename: str | bytes) -> None:
     options = {key: image.encoderinfo[key] for key in _SAVE_OPTIONS if key in image.encoderinfo}
+    given = {key: image.encoderinfo[key] for key in ("exif", "xmp") if key in image.encoderinfo}
+    if given:  # Pillow's way to save other metadata than the image's own
+        if isinstance(given.get("exif"), Image.Exif):
+            given["exif"] = given["exif"].tobytes()
+        image = image.copy()
+        image.info.update(given)
     fp.write(codec.encode(image, **options))
 
 

@@ -136,6 +136,16 @@ def test_pillow_reads_them_from_the_header_and_takes_the_keep_options(tmp_path):
         assert "exif" not in image.info and "xmp" in image.info
 
 
+def test_pillow_saves_the_exif_and_xmp_it_is_given_as_for_other_formats():
+    image = Image.fromarray(photo_like(48, 64))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PICO", level=0, exif=camera_exif(orientation=1), xmp=XMP)
+    with Image.open(io.BytesIO(buffer.getvalue())) as saved:
+        assert_camera_exif(saved.getexif())
+        assert b"A. Photographer" in saved.info["xmp"]
+    assert image.info == {}  # the image itself is left as it was
+
+
 def test_unreadable_exif_is_ignored_with_a_warning_and_the_input_untouched():
     image = Image.fromarray(photo_like(48, 64))
     image.info["exif"] = b"Exif\x00\x00not a TIFF stream"
