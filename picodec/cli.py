@@ -40,8 +40,13 @@ def _read(path: str) -> bytes:
         raise PicodecError(f"cannot read {path}: {err.strerror or err}") from err
 
 
-def _check_output(path: str, force: bool) -> None:
-    if path != STDIO and Path(path).exists() and not force:
+def _check_output(path: str, source: str, force: bool) -> None:
+    """OUTPUT may be overwritten only with --force, and never when it is the input."""
+    if path == STDIO or not Path(path).exists():
+        return
+    if source != STDIO and Path(source).exists() and Path(path).samefile(source):
+        raise PicodecError(f"{path} is the input; picodec does not overwrite its input")
+    if not force:
         raise PicodecError(f"{path} exists (use --force to overwrite)")
 
 
@@ -75,7 +80,7 @@ def byte_count(text: str) -> int:
 def cmd_encode(args: argparse.Namespace) -> None:
     from picodec import codec
 
-    _check_output(args.output, args.force)
+    _check_output(args.output, args.input, args.force)
     source = io.BytesIO(_read(args.input)) if args.input == STDIO else args.input
     data = codec.encode(source, level=args.level, model=args.model, threads=args.threads,
                         tile=args.tile, max_bytes=args.max_size, min_quality=args.min_quality,
@@ -91,7 +96,7 @@ def cmd_encode(args: argparse.Namespace) -> None:
 def cmd_decode(args: argparse.Namespace) -> None:
     from picodec import codec, imageio
 
-    _check_output(args.output, args.force)
+    _check_output(args.output, args.input, args.force)
     if args.output != STDIO and Path(args.output).suffix.lower() not in imageio.OUTPUT_FORMATS:
         raise PicodecError(f"unknown output format '{Path(args.output).suffix}' "
                            f"(use one of {', '.join(imageio.OUTPUT_FORMATS)})")

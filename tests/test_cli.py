@@ -59,6 +59,10 @@ def test_errors(tmp_path, png, capsys):
     data = pico.read_bytes()
 
     _fails_cleanly(["encode", str(png), str(pico)], capsys, "exists")
+    before = png.read_bytes()
+    _fails_cleanly(["encode", str(png), str(png), "--force"], capsys, "is the input")
+    _fails_cleanly(["decode", str(pico), str(tmp_path / "." / "a.pico"), "-f"], capsys, "is the input")
+    assert png.read_bytes() == before and pico.read_bytes() == data
     _fails_cleanly(["encode", str(png), str(tmp_path / "b.pico"), "--level", "8"], capsys, "level 8")
     _fails_cleanly(["encode", str(tmp_path / "none.png"), str(tmp_path / "c.pico")], capsys, "no such")
     (tmp_path / "junk.png").write_bytes(b"\x89PNG garbage")
