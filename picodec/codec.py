@@ -33,7 +33,10 @@ from picodec.model.runtime import CodecModel
 
 
 def _workers(n_tiles: int, threads: int | None) -> int:
-    return max(1, min(n_tiles, threads or os.cpu_count() or 1))
+    """Threads for ``n_tiles`` tiles: ``threads``, or the cores this process may run on
+    (fewer than the machine's under taskset or a CI runner's affinity)."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(n_tiles, threads or usable or 1))
 
 
 T = TypeVar("T")
