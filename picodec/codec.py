@@ -20,16 +20,17 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-import torch
 from PIL import Image
 
 from picodec import alpha, colour, container, imageio, resample, tiling, weights
 from picodec.errors import PicodecError
 from picodec.metadata import Metadata, exif_tag_names
-from picodec.model.runtime import CodecModel
+
+if TYPE_CHECKING:  # torch is imported with the first model, so that reading headers is quick
+    from picodec.model.runtime import CodecModel
 
 
 def _workers(n_tiles: int, threads: int | None) -> int:
@@ -45,6 +46,8 @@ R = TypeVar("R")
 
 def _map_tiles(function: Callable[[T], R], items: list[T], threads: int | None) -> list[R]:
     """Run ``function`` over tiles: ``threads`` workers, torch single-threaded inside each."""
+    import torch
+
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -82,7 +85,7 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
     (``picodec.colour``); transparency is stored losslessly (``picodec.alpha``); EXIF and
     XMP are stored unless ``keep_exif`` or ``keep_xmp`` is false (``picodec.metadata``).
     """
-    codec = model if isinstance(model, CodecModel) else weights.load(model or weights.DEFAULT_MODEL)
+    codec = weights.load(model or weights.DEFAULT_MODEL) if model is None or isinstance(model, str) else model
     if sum(choice is not None for choice in (level, max_bytes, min_quality)) > 1:
         raise PicodecError("give one of a level, a size limit or a quality, not several")
     if max_bytes is None and min_quality is None:

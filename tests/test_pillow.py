@@ -1,6 +1,8 @@
 """The Pillow plugin: Image.open and Image.save speak .pico once picodec is imported."""
 
 import io
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -8,7 +10,7 @@ from PIL import Image
 
 import picodec
 from picodec.errors import PicodecError
-from tests.conftest import photo_like
+from tests.conftest import ROOT, photo_like
 
 
 def test_save_and_open_match_the_api(tmp_path):
@@ -50,3 +52,13 @@ def test_a_broken_file_raises_the_codec_error_and_other_formats_are_untouched():
     png = io.BytesIO()
     Image.fromarray(photo_like(8, 8)).save(png, format="PNG")
     assert Image.open(png).format == "PNG"
+
+
+def test_headers_are_read_without_importing_torch(tmp_path):
+    """`import picodec`, Image.open and `picodec info` stay quick: torch comes with a model."""
+    Image.fromarray(photo_like(40, 50)).save(tmp_path / "a.pico")
+    code = ("import sys, picodec; from PIL import Image; "
+            f"image = Image.open(r'{tmp_path / 'a.pico'}'); "
+            f"picodec.info(open(r'{tmp_path / 'a.pico'}', 'rb').read()); "
+            "assert image.size == (50, 40) and 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -14,7 +14,6 @@ The weights file's SHA-256 is the model id written in every ``.pico`` header.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,13 +29,7 @@ from picodec.model.export import FORMAT
 from picodec.model.pico import DOWNSAMPLE, LATENT_STRIDE, PHASES, PicoModel
 from picodec.nn.blocks import fold
 from picodec.nn.integer import IntegerNet
-
-MODEL_ID_BYTES = 8
-
-
-def model_id(path: str | Path) -> bytes:
-    """The first bytes of the SHA-256 of a weights file: the id written in headers."""
-    return hashlib.sha256(Path(path).read_bytes()).digest()[:MODEL_ID_BYTES]
+from picodec.weights import model_id
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The models shipped inside the package: ``<name>.safetensors`` with ``<name>.md`` cards.
 
 A ``.pico`` header names its model by the hash of the weights file, never by name or by
-position in this folder, so renaming or adding models never breaks old files.
+position in this folder, so renaming or adding models never breaks old files. Finding a
+model's name needs no torch; only ``load`` imports it (``picodec.model.runtime``).
 
 Models of your own (``picodec export``) are found too when their folder is listed in the
 PICODEC_MODEL_PATH environment variable (folders separated by ``os.pathsep``); a shipped
@@ -10,15 +11,25 @@ model's name wins over theirs.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from picodec.errors import PicodecError
-from picodec.model.runtime import CodecModel, model_id
+
+if TYPE_CHECKING:
+    from picodec.model.runtime import CodecModel
 
 FOLDER = Path(__file__).parent
 DEFAULT_MODEL = "perceptual"
+MODEL_ID_BYTES = 8
+
+
+def model_id(path: str | Path) -> bytes:
+    """The first bytes of the SHA-256 of a weights file: the id written in headers."""
+    return hashlib.sha256(Path(path).read_bytes()).digest()[:MODEL_ID_BYTES]
 
 
 def available() -> dict[str, Path]:
@@ -43,6 +54,8 @@ def name_of(identifier: bytes) -> str | None:
 @cache
 def load(name: str = DEFAULT_MODEL) -> CodecModel:
     """A shipped model by name (loaded once per process)."""
+    from picodec.model.runtime import CodecModel
+
     models = available()
     if name not in models:
         known = ", ".join(models) or "none"
