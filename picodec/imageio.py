@@ -124,7 +124,7 @@ def _register_optional_formats() -> dict[str, str]:
     """Teach Pillow the formats whose plugins are installed (``picodec[formats]``): HEIC
     (phone photos) and JPEG XL; Pillow reads AVIF itself. Returns, for each suffix whose
     plugin is missing, what to install."""
-    missing = {}
+    missing: dict[str, str] = {}
     for plugin in _PLUGINS:
         try:
             module = importlib.import_module(plugin.module)
