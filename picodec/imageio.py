@@ -68,18 +68,18 @@ def _from_pil(image: Image.Image, keep: Keep) -> Pixels:
     image = upright(image)
     icc = colour.profile_to_keep(image) if keep.icc else b""
     alpha = _alpha_of(image)
-    about = read_metadata(image, keep.exif, keep.xmp)
+    metadata = read_metadata(image, keep.exif, keep.xmp)
     mode = image.mode
     if mode.startswith("I;16") or mode in ("I", "F"):
         warnings.warn(f"{mode} samples converted to 8 bits", stacklevel=3)
         wide = np.asarray(image, dtype=np.float64)
         scale = 255 / 65535 if wide.max() > 255 or mode.startswith("I;16") else 1.0
         gray = np.clip(np.round(wide * scale), 0, 255).astype(np.uint8)
-        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc, metadata=about)
+        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc, metadata=metadata)
     if mode in ("1", "L", "LA", "La"):
         gray = np.asarray(image.convert("L"))
-        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc, alpha, about)
-    return Pixels(np.asarray(image.convert("RGB")), 3, icc, alpha, about)
+        return Pixels(np.repeat(gray[..., None], 3, axis=2), 1, icc, alpha, metadata)
+    return Pixels(np.asarray(image.convert("RGB")), 3, icc, alpha, metadata)
 
 
 def _alpha_of(image: Image.Image) -> np.ndarray | None:
@@ -152,13 +152,10 @@ def load(source: ImageLike, keep: Keep = KEEP_ALL) -> Pixels:
             return _from_pil(image, keep)
     except FileNotFoundError as err:
         raise PicodecError(f"cannot read {name}: no such file") from err
-    except UnidentifiedImageError as err:
-        suffix = Path(name).suffix.lower() if name != "the input" else ""
-        if suffix in missing:
-            raise PicodecError(f"cannot read {name}: {missing[suffix]}") from err
-        raise PicodecError(f"cannot read {name}: not a readable image ({err})") from err
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
-        raise PicodecError(f"cannot read {name}: not a readable image ({err})") from err
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError) as err:
+        why = missing.get(Path(name).suffix.lower(), f"not a readable image ({err})")
+        raise PicodecError(f"cannot read {name}: {why}") from err
 
 
 def _from_array(array: np.ndarray) -> Pixels:
