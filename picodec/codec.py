@@ -89,8 +89,7 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
     if sum(choice is not None for choice in (level, max_bytes, min_quality)) > 1:
         raise PicodecError("give one of a level, a size limit or a quality, not several")
     if max_bytes is None and min_quality is None:
-        level = DEFAULT_LEVEL if level is None else level
-        _check_level(codec, level)
+        _check_level(codec, DEFAULT_LEVEL if level is None else level)
     if min_quality is not None and not min_quality <= 100:
         raise PicodecError(f"quality {min_quality:g} out of range (SSIMULACRA2 is at most 100)")
     pixels = imageio.load(image, imageio.Keep(keep_icc, keep_exif, keep_xmp))
@@ -101,7 +100,7 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
 
     def encode_at(level: int) -> bytes:
         model_level, scale = resample.rung(int(level), codec.levels)
-        height, width = resample.coded_size(*rgb.shape[:2], scale)
+        height, width = resample.coded_size(rgb.shape[0], rgb.shape[1], scale)
         coded = rgb if (height, width) == rgb.shape[:2] else resample.enlarge(rgb, height, width)
         size = tile or tiling.choose_tile(height, width)
         payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(coded, t), model_level),
@@ -121,7 +120,7 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
                                f"{len(smallest)}{_metadata_share(smallest)})")
         return data
     if min_quality is None:
-        return encode_at(level)
+        return encode_at(DEFAULT_LEVEL if level is None else level)
     score = _ssimulacra2_or_error()
 
     def looks_right(data: bytes) -> bool:

@@ -32,6 +32,7 @@ import struct
 import zlib
 from dataclasses import asdict, dataclass, replace
 from functools import cache
+from typing import Any
 
 from picodec.errors import PicodecError
 
@@ -207,12 +208,12 @@ def unpack_header(data: bytes) -> tuple[Header, list[tuple[int, int]], int]:
     if zlib.crc32(data[:table_end]) != crc:
         raise PicodecError("corrupt .pico file (header checksum mismatch)")
     start = layout.size
+    blobs: dict[str, Any] = {}  # attribute: its bytes
     for section, length in zip(SECTIONS, lengths, strict=True):
         blob = data[start:start + length]
         start += length
-        if blob and section.deflated:
-            blob = _inflate(blob, section.what)
-        header = replace(header, **{section.attribute: blob})
+        blobs[section.attribute] = _inflate(blob, section.what) if blob and section.deflated else blob
+    header = replace(header, **blobs)
     entries = [_TILE_ENTRY.unpack_from(data, sections_end + i * _TILE_ENTRY.size)
                for i in range(n_tiles)]
     offset = table_end + _CRC.size

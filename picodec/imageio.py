@@ -63,8 +63,9 @@ def check_size(width: int, height: int) -> None:
 
 def _from_pil(image: Image.Image, keep: Keep) -> Pixels:
     check_size(image.width, image.height)
-    if getattr(image, "n_frames", 1) > 1:
-        warnings.warn(f"only the first of {image.n_frames} frames is coded", stacklevel=3)
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1:
+        warnings.warn(f"only the first of {frames} frames is coded", stacklevel=3)
     image = upright(image)
     icc = colour.profile_to_keep(image) if keep.icc else b""
     alpha = _alpha_of(image)
@@ -196,8 +197,9 @@ def to_pil(rgb: np.ndarray, channels: int, icc: bytes = b"", alpha: np.ndarray |
 def _save_options(image: Image.Image, fmt: str) -> dict[str, object]:
     """Near-lossless settings, and the colour profile, EXIF and XMP wherever the format can
     carry them."""
-    options: dict[str, object] = {"JPEG": {"quality": 95},
-                                  "WEBP": {"lossless": True, "exact": True}}.get(fmt, {})
+    near_lossless: dict[str, dict[str, object]] = {"JPEG": {"quality": 95},
+                                                   "WEBP": {"lossless": True, "exact": True}}
+    options = dict(near_lossless.get(fmt, {}))
     options |= metadata_save_options(image, fmt)
     icc = image.info.get("icc_profile")
     if icc and fmt in _PROFILE_FORMATS:
@@ -229,11 +231,10 @@ def write_atomic(path: str | os.PathLike, data: bytes | Image.Image, force: bool
     path = Path(path)
     if path.exists() and not force:
         raise PicodecError(f"{path} exists (use --force to overwrite)")
-    if isinstance(data, Image.Image):
-        fmt = OUTPUT_FORMATS.get(path.suffix.lower())
-        if fmt is None:
-            raise PicodecError(f"unknown output format '{path.suffix}' "
-                               f"(use one of {', '.join(OUTPUT_FORMATS)})")
+    fmt = OUTPUT_FORMATS.get(path.suffix.lower(), "")
+    if isinstance(data, Image.Image) and not fmt:
+        raise PicodecError(f"unknown output format '{path.suffix}' "
+                           f"(use one of {', '.join(OUTPUT_FORMATS)})")
     if not path.parent.exists():
         raise PicodecError(f"cannot write {path}: folder does not exist")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -40,6 +40,7 @@ class PicoImageFile(ImageFile.ImageFile):
     format_description = "picodec learned image"
 
     def _open(self) -> None:
+        assert self.fp is not None
         header, _, _ = container.unpack_header(self.fp.read())
         self._size = (header.width, header.height)
         self._mode = ("L" if header.channels == 1 else "RGB") + ("A" if header.alpha else "")
@@ -57,7 +58,8 @@ class PicoDecoder(ImageFile.PyDecoder):
 
     _pulls_fd = True
 
-    def decode(self, buffer: bytes | Image.SupportsArrayInterface) -> tuple[int, int]:
+    def decode(self, buffer: bytes | bytearray | memoryview | Image.SupportsArrayInterface
+               ) -> tuple[int, int]:
         assert self.fd is not None
         self.set_as_raw(codec.decode(self.fd.read()).tobytes())
         return -1, 0
