@@ -205,8 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input")
     p.add_argument("output")
     rate = p.add_mutually_exclusive_group()
-    rate.add_argument("--level", "-l", type=int, default=None,
-                      help="quality level, 0 (smallest) to 7 (best); default 4")
+    rate.add_argument("--level", "-l", type=float, default=None,
+                      help="quality level, 0 (smallest) to 7 (best), in steps down to 0.01 "
+                           "(4.5 lies between 4 and 5); default 4")
     rate.add_argument("--max-size", type=byte_count, default=None, metavar="SIZE",
                       help="the highest level whose file fits in SIZE bytes (50000, 50k, 1.5M)")
     rate.add_argument("--min-quality", type=float, default=None, metavar="SCORE",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 from PIL import Image
 
-from picodec import alpha, colour, container, imageio, resample, tiling, weights
+from picodec import alpha, colour, container, imageio, levels, resample, tiling, weights
 from picodec.errors import PicodecError
 from picodec.metadata import Metadata, exif_tag_names
 
@@ -60,27 +60,36 @@ def _map_tiles(function: Callable[[T], R], items: list[T], threads: int | None) 
         torch.set_num_threads(previous)
 
 
-def _check_level(model: CodecModel, level: int, what: str = "level") -> None:
-    if not isinstance(level, (int, np.integer)) or not 0 <= level < model.levels:
-        raise PicodecError(f"{what} {level} out of range (0 to {model.levels - 1} for model "
+def _check_level(model: CodecModel, level: float, what: str = "level") -> None:
+    """A level must lie in the model's range, in hundredths (``picodec.levels``)."""
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
+        raise PicodecError(f"{what} must be a number, not {level!r}")
+    if not 0 <= level <= model.levels - 1:
+        raise PicodecError(f"{what} {level:g} out of range (0 to {model.levels - 1} for model "
                            f"'{model.name}')")
+    try:
+        levels.to_steps(level)
+    except ValueError as err:
+        raise PicodecError(f"{err} (levels go in hundredths: 4, 4.01, … 4.99, 5)") from err
 
 
 DEFAULT_LEVEL = 4
+SEARCH_STEP = levels.STEPS // 10  # a size or quality target is met to a tenth of a level
 
 
-def encode(image: imageio.ImageLike, level: int | None = None, model: str | CodecModel | None = None,
+def encode(image: imageio.ImageLike, level: float | None = None, model: str | CodecModel | None = None,
            threads: int | None = None, tile: int | None = None, max_bytes: int | None = None,
            min_quality: float | None = None, keep_icc: bool = True, keep_exif: bool = True,
            keep_xmp: bool = True) -> bytes:
     """Compress an image (PIL image, numpy array or path) to ``.pico`` bytes.
 
-    ``level`` defaults to ``DEFAULT_LEVEL``. ``max_bytes`` picks the level instead: the
-    highest one whose file fits. ``min_quality`` picks the lowest level whose decoded image
-    scores at least that SSIMULACRA2 (``picodec.eval.metrics``; 90 is visually lossless,
-    70 high quality, 50 medium) against the input, or the top level, with a warning, when
-    none does. Both bisect the levels (a few encodes, and decodes for the quality; the rate
-    and the quality rise with the level). ``tile`` overrides the tile size (``tiling.choose_tile``).
+    ``level`` defaults to ``DEFAULT_LEVEL``; it goes in hundredths (4.5 lies between 4 and
+    5, ``picodec.levels``). ``max_bytes`` picks the level instead: the highest one whose file
+    fits. ``min_quality`` picks the lowest level whose decoded image scores at least that
+    SSIMULACRA2 (``picodec.eval.metrics``; 90 is visually lossless, 70 high quality, 50
+    medium) against the input, or the top level, with a warning, when none does. Both
+    bisect the levels in tenths (up to 7 encodes, and decodes for the quality; the rate and the
+    quality rise with the level). ``tile`` overrides the tile size (``tiling.choose_tile``).
     A colour profile other than sRGB is stored unless ``keep_icc`` is false
     (``picodec.colour``); transparency is stored losslessly (``picodec.alpha``); EXIF and
     XMP are stored unless ``keep_exif`` or ``keep_xmp`` is false (``picodec.metadata``).
@@ -98,36 +107,41 @@ def encode(image: imageio.ImageLike, level: int | None = None, model: str | Code
     if tile is not None and not 64 <= tile <= 4096:
         raise PicodecError(f"tile size {tile} out of range (64 to 4096)")
 
-    def encode_at(level: int) -> bytes:
-        model_level, scale = resample.rung(int(level), codec.levels)
+    def encode_at(steps: int) -> bytes:
+        model_steps, scale = resample.rung(steps, codec.levels)
+        level, model_level = levels.from_steps(steps), levels.from_steps(model_steps)
         height, width = resample.coded_size(rgb.shape[0], rgb.shape[1], scale)
         coded = rgb if (height, width) == rgb.shape[:2] else resample.enlarge(rgb, height, width)
         size = tile or tiling.choose_tile(height, width)
         payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(coded, t), model_level),
                               tiling.grid(height, width, size), threads)
         header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
-                                  channels=pixels.channels, level=int(level), tile=size,
+                                  channels=pixels.channels, level=level, tile=size,
                                   margin=tiling.MARGIN, icc=pixels.icc, alpha=plane,
                                   exif=pixels.metadata.exif, xmp=pixels.metadata.xmp,
                                   model_level=model_level,
                                   coded_width=width, coded_height=height)
         return container.pack(header, payloads)
 
+    def search_at(tenth: int) -> bytes:
+        return encode_at(tenth * SEARCH_STEP)
+
+    tenths = (codec.levels - 1) * levels.STEPS // SEARCH_STEP + 1
     if max_bytes is not None:
-        data, smallest = _bisect(encode_at, codec.levels, lambda d: len(d) <= max_bytes, highest=True)
+        data, smallest = _bisect(search_at, tenths, lambda d: len(d) <= max_bytes, highest=True)
         if data is None:
             raise PicodecError(f"cannot fit in {max_bytes} bytes (the lowest level needs "
                                f"{len(smallest)}{_metadata_share(smallest)})")
         return data
     if min_quality is None:
-        return encode_at(DEFAULT_LEVEL if level is None else level)
+        return encode_at(levels.to_steps(DEFAULT_LEVEL if level is None else level))
     score = _ssimulacra2_or_error()
 
     def looks_right(data: bytes) -> bool:
         decoded = np.asarray(decode(data, threads, codec).convert("RGB"))
         return score(rgb, decoded) >= min_quality
 
-    data, top = _bisect(encode_at, codec.levels, looks_right, highest=False)
+    data, top = _bisect(search_at, tenths, looks_right, highest=False)
     if data is None:
         warnings.warn(f"no level reaches SSIMULACRA2 {min_quality:g}; "
                       f"coded at the top level, {codec.levels - 1}", stacklevel=2)
@@ -144,12 +158,12 @@ def _metadata_share(data: bytes) -> str:
     return f", {len(data) - len(bare)} of them EXIF and XMP, which --ignore-exif/--ignore-xmp leave out"
 
 
-def _bisect(encode_at: Callable[[int], bytes], levels: int, good: Callable[[bytes], bool],
+def _bisect(encode_at: Callable[[int], bytes], count: int, good: Callable[[bytes], bool],
             highest: bool) -> tuple[bytes | None, bytes]:
-    """Bisect levels 0 … levels-1 for the highest (or lowest) whose file is ``good``, where
-    goodness holds below (above) some level. Returns that file, or None if no level is good,
-    and the last file coded at the far end (the lowest level's or the highest's)."""
-    low, high, found, last = 0, levels - 1, None, b""
+    """Bisect the steps 0 … count-1 for the highest (or lowest) whose file is ``good``, where
+    goodness holds below (above) some step. Returns that file, or None if no step is good,
+    and the last file coded at the far end (the lowest step's or the highest's)."""
+    low, high, found, last = 0, count - 1, None, b""
     while low <= high:
         middle = (low + high) // 2
         last = encode_at(middle)

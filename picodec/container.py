@@ -24,6 +24,8 @@ a field records the version that added it, so older files stay readable:
                                    resampled to the coded size (``picodec.resample``)
     version 5   (picodec 0.8)      + alpha length and plane: transparency, kept exactly
     version 6   (picodec 0.9)      + EXIF and XMP lengths and blobs (picodec.metadata)
+    version 7   (picodec 0.10)     level and model level in hundredths (picodec.levels), two
+                                   bytes each: levels between the trained ones
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ from dataclasses import asdict, dataclass, replace
 from functools import cache
 from typing import Any
 
+from picodec import levels
 from picodec.errors import PicodecError
 
 MAGIC = b"PICO"
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 ESCAPES_SINCE = 3
 MAX_BLOB = 1 << 24  # the most a profile, EXIF or XMP blob may hold
 
@@ -49,6 +52,7 @@ class Field:
     lo: int | None = None
     hi: int | None = None
     since: int = 1       # the format version that added it
+    until: int = 255     # the last format version that has it
 
 
 HEADER_FIELDS = (
@@ -59,11 +63,13 @@ HEADER_FIELDS = (
     Field("height", "I", 1, 1 << 20),
     Field("channels", "B", 1, 3),        # 1: grayscale output, 3: RGB
     Field("bit_depth", "B", 8, 8),
-    Field("level", "B", 0, 255),
+    Field("level", "B", 0, 255, until=6),          # a whole level
+    Field("level_steps", "H", 0, 65535, since=7),  # in hundredths (picodec.levels)
     Field("tile", "H", 64, 4096),
     Field("margin", "B", 0, 64),
     Field("icc_length", "I", 0, MAX_BLOB, since=2),
-    Field("model_level", "B", 0, 255, since=4),  # the level the network is run at
+    Field("model_level", "B", 0, 255, since=4, until=6),  # the level the network is run at
+    Field("model_level_steps", "H", 0, 65535, since=7),
     Field("coded_width", "I", 1, 1 << 20, since=4),   # the size the tiles cover
     Field("coded_height", "I", 1, 1 << 20, since=4),
     Field("alpha_length", "I", 0, 1 << 31, since=5),
@@ -97,7 +103,7 @@ _CRC = struct.Struct(">I")
 @cache
 def _layout(version: int) -> tuple[tuple[Field, ...], struct.Struct]:
     """The header fields of one format version and their struct."""
-    fields = tuple(f for f in HEADER_FIELDS if f.since <= version)
+    fields = tuple(f for f in HEADER_FIELDS if f.since <= version <= f.until)
     return fields, struct.Struct(">" + "".join(f.code for f in fields))
 
 
@@ -109,7 +115,7 @@ class Header:
     width: int
     height: int
     channels: int
-    level: int
+    level: float         # in hundredths (picodec.levels); whole in versions 1-6
     tile: int
     margin: int
     icc: bytes = b""     # ICC profile of the pixels; empty means sRGB
@@ -118,7 +124,7 @@ class Header:
     xmp: bytes = b""     # XMP packet; empty means none
     bit_depth: int = 8
     version: int = FORMAT_VERSION
-    model_level: int = -1   # -1 (and in versions 1-3): the same as level
+    model_level: float = -1  # -1 (and in versions 1-3): the same as level
     coded_width: int = 0    # 0 (and in versions 1-3): the same as width
     coded_height: int = 0
 
@@ -166,6 +172,15 @@ def pack(header: Header, payloads: list[bytes], version: int = FORMAT_VERSION) -
     values = {**asdict(header), "magic": MAGIC, "version": version}
     fields, layout = _layout(version)
     names = {f.name for f in fields}
+    for name in ("level", "model_level"):
+        steps = _steps(values[name])
+        if f"{name}_steps" in names:
+            values[f"{name}_steps"] = steps
+            names.add(name)
+        elif steps % levels.STEPS:
+            raise PicodecError(f"format version {version} cannot hold level {values[name]:g}")
+        else:
+            values[name] = steps // levels.STEPS
     sections = b""
     for section in SECTIONS:
         blob = getattr(header, section.attribute)
@@ -197,6 +212,9 @@ def unpack_header(data: bytes) -> tuple[Header, list[tuple[int, int]], int]:
     values = dict(zip((f.name for f in fields), layout.unpack_from(data), strict=True))
     _check_ranges(values, fields)
     del values["magic"]
+    for name in ("level", "model_level"):
+        if f"{name}_steps" in values:
+            values[name] = levels.from_steps(values.pop(f"{name}_steps"))
     lengths = [values.pop(section.length, 0) for section in SECTIONS]
     header = Header(**values)
     sections_end = layout.size + sum(lengths)
@@ -220,6 +238,13 @@ def unpack_header(data: bytes) -> tuple[Header, list[tuple[int, int]], int]:
     if len(data) < offset + sum(length for length, _ in entries):
         raise PicodecError("truncated .pico file (tile data cut short)")
     return header, entries, offset
+
+
+def _steps(level: float) -> int:
+    try:
+        return levels.to_steps(level)
+    except ValueError as err:
+        raise PicodecError(str(err)) from err
 
 
 def _inflate(blob: bytes, what: str) -> bytes:

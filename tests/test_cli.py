@@ -37,6 +37,16 @@ def test_encode_info_decode(tmp_path, png, capsys):
     assert oct(os.stat(pico).st_mode & 0o777) != oct(0o600)
 
 
+def test_a_level_in_hundredths(tmp_path, png, capsys):
+    pico = tmp_path / "a.pico"
+    assert main(["encode", str(png), str(pico), "--level", "4.25"]) == 0
+    assert "level 4.25," in capsys.readouterr().out
+    assert main(["info", str(pico)]) == 0
+    assert json.loads(capsys.readouterr().out)["level"] == 4.25
+    _fails_cleanly(["encode", str(png), str(tmp_path / "b.pico"), "--level", "4.255"], capsys,
+                   "levels go in hundredths")
+
+
 @pytest.mark.parametrize("ext", [".jpg", ".webp", ".tiff", ".bmp"])
 def test_output_format_follows_the_extension(tmp_path, png, ext):
     pico = tmp_path / "a.pico"
@@ -74,7 +84,7 @@ def test_errors(tmp_path, png, capsys):
     assert not (tmp_path / "f.pico").exists()
 
     for name, bad in [("trunc", data[: len(data) // 2]), ("flip", data[:-1] + bytes([data[-1] ^ 255])),
-                      ("foreign", b"GIF89a" + bytes(100)), ("version", data[:4] + b"\x07" + data[5:])]:
+                      ("foreign", b"GIF89a" + bytes(100)), ("version", data[:4] + b"\x63" + data[5:])]:
         (tmp_path / f"{name}.pico").write_bytes(bad)
         _fails_cleanly(["decode", str(tmp_path / f"{name}.pico"), str(tmp_path / f"{name}.png")],
                        capsys, "")
@@ -88,11 +98,10 @@ def test_errors(tmp_path, png, capsys):
 def test_max_size_picks_the_level(tmp_path, png, capsys):
     import picodec
 
-    sizes = [len(picodec.encode(str(png), level=level)) for level in (3, 4)]
-    budget = (sizes[0] + sizes[1]) // 2
+    budget = len(picodec.encode(str(png), level=3.3))  # the search goes in tenths of a level
     pico = tmp_path / "a.pico"
     assert main(["encode", str(png), str(pico), "--max-size", f"{budget / 1000}k"]) == 0
-    assert "level 3," in capsys.readouterr().out and pico.stat().st_size == sizes[0]
+    assert "level 3.3," in capsys.readouterr().out and pico.stat().st_size == budget
     for bad in (["--max-size", "lots"], ["--max-size", "0"], ["--level", "2", "--max-size", "9k"]):
         with pytest.raises(SystemExit) as exit_:
             main(["encode", str(png), str(tmp_path / "b.pico"), *bad])
@@ -106,11 +115,11 @@ def test_min_quality_picks_the_level(tmp_path, capsys):
     image = photo_like(128, 160, seed=3)
     Image.fromarray(image).save(tmp_path / "photo.png")
     scores = [ssimulacra2(image, np.asarray(picodec.decode(picodec.encode(image, level=level))))
-              for level in (2, 3)]
+              for level in (2.5, 2.6)]
     target = f"{(scores[0] + scores[1]) / 2:.3f}"
     assert main(["encode", str(tmp_path / "photo.png"), str(tmp_path / "a.pico"),
                  "--min-quality", target]) == 0
-    assert "level 3," in capsys.readouterr().out
+    assert "level 2.6," in capsys.readouterr().out
     for bad in (["--min-quality", "high"], ["--max-size", "9k", "--min-quality", "50"]):
         with pytest.raises(SystemExit) as exit_:
             main(["encode", str(tmp_path / "photo.png"), str(tmp_path / "b.pico"), *bad])

@@ -64,14 +64,36 @@ def test_higher_levels_spend_more_bits_for_more_quality():
     assert sizes == sorted(sizes) and qualities == sorted(qualities)
 
 
+def test_a_level_between_two_costs_and_scores_between_them():
+    image = photo_like(128, 192, seed=2)
+    files = [picodec.encode(image, level=level) for level in (2, 2.5, 3)]
+    assert [container.unpack(f)[0].model_level for f in files] == [2, 2.5, 3]
+    assert len(files[0]) < len(files[1]) < len(files[2])
+    scores = [psnr(image, np.asarray(picodec.decode(f))) for f in files]
+    assert scores == sorted(scores)
+    header = container.unpack(picodec.encode(image, level=6.5))[0]  # on level 7's scale
+    assert (header.model_level, header.coded_width) == (3.8, 256)
+
+
+@pytest.mark.parametrize(("level", "message"), [
+    (4.125, r"not a multiple of 0\.01"), (7.01, "out of range"), (-0.5, "out of range"),
+    ("4", "must be a number"), (True, "must be a number"), (float("nan"), "out of range")])
+def test_a_bad_level_is_one_clear_error(level, message):
+    with pytest.raises(PicodecError, match=message):
+        picodec.encode(photo_like(32, 32), level=level)
+
+
 def test_max_bytes_picks_the_highest_level_that_fits():
     image = photo_like(256, 384, seed=5)
     sizes = [len(picodec.encode(image, level=level)) for level in range(8)]
     # bisection relies on the rate rising with the level: true of every Kodak photo, not of
     # every tiny synthetic image at the enlarged levels 5-7 (README, --max-size)
     assert sizes == sorted(sizes)
-    data = picodec.encode(image, max_bytes=(sizes[5] + sizes[6]) // 2)
-    assert container.unpack(data)[0].level == 5 and len(data) == sizes[5]
+    limit = (sizes[5] + sizes[6]) // 2
+    data = picodec.encode(image, max_bytes=limit)
+    level = container.unpack(data)[0].level
+    assert 5 <= level < 6 and len(data) <= limit  # the highest tenth of a level that fits
+    assert len(picodec.encode(image, level=round(level + 0.1, 1))) > limit
     assert container.unpack(picodec.encode(image, max_bytes=sizes[7]))[0].level == 7
     with pytest.raises(PicodecError, match=f"lowest level needs {sizes[0]}"):
         picodec.encode(image, max_bytes=sizes[0] - 1)
@@ -86,7 +108,12 @@ def test_min_quality_picks_the_lowest_level_that_looks_right():
     files = [picodec.encode(image, level=level) for level in range(8)]
     scores = [ssimulacra2(image, np.asarray(picodec.decode(data))) for data in files]
     assert scores == sorted(scores)  # bisection relies on it, as --max-size on the rate
-    assert picodec.encode(image, min_quality=(scores[3] + scores[4]) / 2) == files[4]
+    target = (scores[3] + scores[4]) / 2
+    data = picodec.encode(image, min_quality=target)
+    level = container.unpack(data)[0].level
+    assert 3 < level <= 4 and ssimulacra2(image, np.asarray(picodec.decode(data))) >= target
+    below = picodec.decode(picodec.encode(image, level=round(level - 0.1, 1)))
+    assert ssimulacra2(image, np.asarray(below)) < target  # the lowest tenth that looks right
     assert picodec.encode(image, min_quality=scores[0] - 1) == files[0]
     with pytest.warns(UserWarning, match="no level reaches SSIMULACRA2 99; coded at the top level, 7"):
         assert picodec.encode(image, min_quality=99) == files[7]
@@ -103,23 +130,23 @@ def test_min_quality_without_its_package_is_one_clear_error(monkeypatch):
 
 
 @pytest.mark.parametrize(("highest", "good", "found", "asked_at_most"), [
-    (True, lambda data: len(data) <= 450, 400, 4),   # --max-size: the highest level that fits
-    (False, lambda data: len(data) >= 450, 500, 4),  # --min-quality: the lowest that is good
-    (True, lambda data: False, None, 3),
-    (False, lambda data: False, None, 4),
+    (True, lambda data: len(data) <= 4550, 4500, 7),   # --max-size: the highest step that fits
+    (False, lambda data: len(data) >= 4550, 4600, 7),  # --min-quality: the lowest that is good
+    (True, lambda data: False, None, 6),
+    (False, lambda data: False, None, 7),
 ])
 def test_bisection_asks_few_levels(highest, good, found, asked_at_most):
     asked = []
 
-    def encode_at(level: int) -> bytes:
-        asked.append(level)
-        return bytes(100 * (level + 1))
+    def encode_at(step: int) -> bytes:
+        asked.append(step)
+        return bytes(100 * (step + 1))
 
-    data, last = codec._bisect(encode_at, 8, good, highest)
+    data, last = codec._bisect(encode_at, 71, good, highest)  # 0, 0.1, … 7
     assert (None if data is None else len(data)) == found
     assert len(asked) <= asked_at_most
-    if found is None:  # the far end was coded last: the lowest level, or the highest
-        assert len(last) == (100 if highest else 800)
+    if found is None:  # the far end was coded last: the lowest step, or the highest
+        assert len(last) == (100 if highest else 7100)
 
 
 @pytest.mark.parametrize("level", [4, 7])  # 7: the tiles code the image enlarged

@@ -73,7 +73,8 @@ def test_exif_and_xmp_follow_the_alpha_plane_and_old_versions_refuse_them():
     data = container.pack(full, PAYLOADS)
     assert container.unpack(data) == (full, PAYLOADS)
     exif, xmp = zlib.compress(full.exif, 9), zlib.compress(full.xmp, 9)
-    start = container._layout(6)[1].size + len(zlib.compress(full.icc, 9)) + len(full.alpha)
+    header_size = container._layout(container.FORMAT_VERSION)[1].size
+    start = header_size + len(zlib.compress(full.icc, 9)) + len(full.alpha)
     assert data[start:start + len(exif) + len(xmp)] == exif + xmp
     assert (full.as_dict()["exif_bytes"], full.as_dict()["xmp_bytes"]) == (304, 411)
     for field, what in (("exif", "EXIF block"), ("xmp", "XMP packet")):
@@ -90,6 +91,18 @@ def test_a_resampled_header_round_trips_and_old_versions_refuse_it():
     assert container.unpack(container.pack(resampled, payloads)) == (resampled, payloads)
     with pytest.raises(PicodecError, match="cannot hold a model level"):
         container.pack(resampled, payloads, version=3)
+
+
+def test_version_7_holds_levels_in_hundredths_and_older_versions_whole_ones():
+    between = replace(HEADER, level=4.37, model_level=4.15)
+    data = container.pack(between, PAYLOADS)
+    assert container.unpack(data)[0] == between and between.as_dict()["level"] == 4.37
+    with pytest.raises(PicodecError, match=r"version 6 cannot hold level 4\.37"):
+        container.pack(between, PAYLOADS, version=6)
+    whole = container.unpack(container.pack(HEADER, PAYLOADS, version=6))[0]
+    assert (whole.level, whole.model_level) == (HEADER.level, HEADER.model_level)
+    with pytest.raises(PicodecError, match=r"not a multiple of 0\.01"):
+        container.pack(replace(HEADER, level=4.375), PAYLOADS)
 
 
 def test_version_3_files_read_with_the_model_level_and_coded_size_of_their_own():

@@ -32,12 +32,12 @@ def test_golden_file_decodes_to_the_recorded_pixels_and_symbols(name):
     assert symbol_hash(data) == RECORD[name]["symbols_sha256"]
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6])
 def test_older_format_versions_still_decode(version):
     """picodec 0.1-0.3 wrote version 1 (no colour profile), 0.4 version 2 (no escapes),
     0.5-0.6 version 3 (no model level or coded size), 0.7 version 4 (no alpha), 0.8 version 5
-    (no EXIF or XMP). The golden
-    tiles, which need no escape, in those layouts: the same pixels."""
+    (no EXIF or XMP), 0.9 version 6 (whole levels only). The golden tiles, which need no
+    escape, in those layouts: the same pixels."""
     old = (HERE / f"golden-v{version}.pico").read_bytes()
     assert old[4] == version and picodec.info(old)["version"] == version
     assert _pixel_hash(old) == RECORD["golden"]["pixels_sha256"]

@@ -14,7 +14,7 @@ from tests.conftest import photo_like
 pytest.importorskip("onnxscript", reason="the onnx extra is not installed (pip install 'picodec[onnx]')")
 ort = pytest.importorskip("onnxruntime")
 
-LEVEL = 3
+LEVEL = 3.5  # between two trained levels: the graphs blend their tables as picodec does
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def run(sessions, name, **inputs):
 def decode_tile_with_onnx(model, sessions, payload, h, w, level):
     """The float half of the decoder in onnxruntime; symbols from picodec's integer half."""
     symbols = model.decode_symbols(payload, h, w, level)
-    lv = np.array([level], dtype=np.int64)
+    lv = np.array([level], dtype=np.float32)
     (p,) = run(sessions, "context_decoder", z_hat=symbols.z[None].astype(np.float32))
     y_hat = np.zeros((1, model.config.latent, h // 16, w // 16), dtype=np.float32)
     for k, (dy, dx) in enumerate(PHASES):
@@ -61,7 +61,7 @@ def test_onnx_analysis_matches_the_encoder(graphs, model):
     sessions, _ = graphs
     x = photo_like(64, 128, seed=6).transpose(2, 0, 1)[None].astype(np.float32) / 255
     for batch in (x, np.concatenate([x, x[..., ::-1].copy()])):
-        levels = np.arange(len(batch), dtype=np.int64)
+        levels = np.arange(len(batch), dtype=np.float32) + 0.25
         y, z = run(sessions, "analysis", x=batch, level=levels)
         with torch.no_grad():
             y_ref, z_ref = model.net.encode_latents(torch.from_numpy(batch), torch.from_numpy(levels))

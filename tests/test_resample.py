@@ -1,5 +1,6 @@
 """The quality ladder and the resampling around the network."""
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -11,10 +12,20 @@ from tests.conftest import photo_like
 
 
 def test_the_ladder_reuses_middle_model_levels_on_enlarged_images():
-    rungs = [resample.rung(level, 8) for level in range(8)]
-    assert rungs[:5] == [(level, 1) for level in range(5)]
-    assert rungs[5:] == [(3, Fraction(5, 4)), (4, Fraction(5, 4)), (4, Fraction(4, 3))]
-    assert resample.rung(5, 6) == (5, 1)  # models with other level counts are not resampled
+    rungs = [resample.rung(level * 100, 8) for level in range(8)]  # levels in hundredths
+    assert rungs[:5] == [(level * 100, 1) for level in range(5)]
+    assert rungs[5:] == [(300, Fraction(5, 4)), (400, Fraction(5, 4)), (400, Fraction(4, 3))]
+    assert resample.rung(537, 6) == (537, 1)  # models with other level counts are not resampled
+
+
+def test_between_rungs_the_model_level_rises_along_one_scale():
+    assert resample.rung(250, 8) == (250, 1)
+    assert resample.rung(450, 8) == (420, 1)             # level 4 goes on at its scale to 4.4
+    assert resample.rung(637, 8) == (375, Fraction(4, 3))  # 3.6 + 0.37 · 0.4, at level 7's scale
+    for whole in range(7):
+        path = [resample.rung(100 * whole + step, 8) for step in range(1, 100)]
+        assert len({scale for _, scale in path}) == 1
+        assert all(a[0] <= b[0] for a, b in itertools.pairwise(path))
 
 
 def test_coded_size_rounds_and_never_reaches_zero():

@@ -79,7 +79,7 @@ class _Synthesis(nn.Module):
 def _graphs(model: CodecModel) -> dict[str, tuple[nn.Module, dict[str, torch.Tensor], list[str]]]:
     """name -> (module, example inputs by name, output names)."""
     c, net = model.config, model.net
-    level = torch.tensor([0])
+    level = torch.tensor([0.0])  # a float level: between two trained ones, their blend
     x = torch.zeros(1, 3, 128, 128)
     y = torch.zeros(1, c.latent, 8, 8)
     p = torch.zeros(1, c.prior, 8, 8)

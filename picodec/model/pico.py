@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from picodec.model.config import ModelConfig
-from picodec.nn.blocks import Conditioned, LevelScale, cs_chain
+from picodec.nn.blocks import Conditioned, LevelScale, at_level, cs_chain
 from picodec.nn.convscale import ConvScale
 from picodec.nn.haar import HaarDown, HaarUp
 from picodec.nn.integer import QConv, round_ste
@@ -141,14 +141,14 @@ class PicoModel(nn.Module):
             out = layer(out)
             if shuffle:
                 out = F.pixel_shuffle(out, 2)
-        return out + round_ste(self.level_sigma(level))[:, :, None, None]
+        return out + round_ste(at_level(self.level_sigma, level))[:, :, None, None]
 
     def phase_params(self, k: int, p: torch.Tensor, y_known: torch.Tensor,
                      level: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean μ and quantisation width q for phase ``k``."""
         inputs = p if k == 0 else torch.cat([p, y_known], dim=1)
         mu, raw = self.context[k](inputs).chunk(2, dim=1)
-        log_q = 3 * torch.tanh(raw / 3) + self.level_log_q(level)[:, :, None, None]
+        log_q = 3 * torch.tanh(raw / 3) + at_level(self.level_log_q, level)[:, :, None, None]
         return mu, log_q.exp()
 
     def reconstruct(self, y_hat: torch.Tensor, level: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,8 @@ compress_tile:    tile ─► y, z ─► ẑ = round(z) ─► integer scale ne
 decompress_tile:  range decoder: ẑ ─► σ index ─► every s ─► 4 phases ─► ŷ ─► synthesis
 
 Payloads of format versions 1-2 carry no escapes (their encoder clamped s into the tables):
-the decoder is told which kind it reads.
+the decoder is told which kind it reads. A level may lie between the trained ones, in
+hundredths (``picodec.levels``).
 
 The weights file's SHA-256 is the model id written in every ``.pico`` header.
 """
@@ -22,6 +23,7 @@ import torch
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
+from picodec import levels
 from picodec.entropy.coder import TableCoder, finish, new_decoder, new_encoder
 from picodec.entropy.tables import CdfTables
 from picodec.model.config import ModelConfig
@@ -75,6 +77,12 @@ class CodecModel:
         shape = (self.config.hyper, h // DOWNSAMPLE, w // DOWNSAMPLE)
         return np.broadcast_to(np.arange(shape[0])[:, None, None], shape)
 
+    @staticmethod
+    def _level(level: float) -> tuple[torch.Tensor, int]:
+        """A level as the float networks take it and in steps, for the integer network."""
+        steps = levels.to_steps(level)
+        return torch.tensor([steps / levels.STEPS]), steps
+
     def _phases(self, p: torch.Tensor, level: torch.Tensor, sigma: np.ndarray,
                 symbols: np.ndarray | None, y: torch.Tensor | None) -> tuple[torch.Tensor, np.ndarray]:
         """Run the 4 context phases; encode (from y) or decode (from given symbols)."""
@@ -92,15 +100,15 @@ class CodecModel:
         return y_hat, s_all
 
     @torch.no_grad()
-    def compress_tile(self, tile: np.ndarray, level: int) -> bytes:
+    def compress_tile(self, tile: np.ndarray, level: float) -> bytes:
         """tile: uint8 [H, W, 3] with H, W multiples of 64 -> payload bytes."""
         h, w, _ = tile.shape
         x = torch.from_numpy(np.ascontiguousarray(tile)).permute(2, 0, 1)[None].to(self.dtype) / 255
-        lv = torch.tensor([level])
+        lv, steps = self._level(level)
         y, z = self.net.encode_latents(x, lv)
         z_ids = self._z_ids(h, w)
         z_int = self.z_coder.clamp(torch.round(z[0]).numpy().astype(np.int64), z_ids, escapes=False)
-        sigma = self.scale_net(z_int, level)
+        sigma = self.scale_net(z_int, steps)
         p = self.net.context_decoder(torch.from_numpy(z_int)[None].to(self.dtype))
         _, s = self._phases(p, lv, sigma, None, y)
         encoder = new_encoder()
@@ -108,23 +116,23 @@ class CodecModel:
         self.y_coder.encode(encoder, s, sigma, escapes=True)
         return finish(encoder)
 
-    def decode_symbols(self, payload: bytes, h: int, w: int, level: int,
+    def decode_symbols(self, payload: bytes, h: int, w: int, level: float,
                        escapes: bool = True) -> TileSymbols:
         """Entropy-decode every symbol of a tile; no float arithmetic is involved.
         ``escapes``: the payload escape-codes out-of-table symbols (format version ≥ 3)."""
         decoder = new_decoder(payload)
         z = self.z_coder.decode(decoder, self._z_ids(h, w), escapes=False)
-        sigma = self.scale_net(z, level)
+        sigma = self.scale_net(z, levels.to_steps(level))
         if sigma.shape != (self.config.latent, h // LATENT_STRIDE, w // LATENT_STRIDE):
             raise ValueError("scale decoder output has the wrong shape")
         return TileSymbols(z, sigma, self.y_coder.decode(decoder, sigma, escapes=escapes))
 
     @torch.no_grad()
-    def decompress_tile(self, payload: bytes, h: int, w: int, level: int,
+    def decompress_tile(self, payload: bytes, h: int, w: int, level: float,
                         escapes: bool = True) -> np.ndarray:
         """payload -> uint8 [h, w, 3]."""
         symbols = self.decode_symbols(payload, h, w, level, escapes)
-        lv = torch.tensor([level])
+        lv, _ = self._level(level)
         p = self.net.context_decoder(torch.from_numpy(symbols.z)[None].to(self.dtype))
         y_hat, _ = self._phases(p, lv, symbols.sigma, symbols.s, None)
         x_hat = self.net.reconstruct(y_hat, lv)[0].clamp(0, 1)

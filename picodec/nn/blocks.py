@@ -5,7 +5,8 @@ ConvScale311 inverted-residual block (PICO's backbone), with expansion factors E
     x ─► 3x3 ConvScale (C → E·C) ─► ReLU ─► 1x1 (E·C → F·C) ─► ReLU ─► 1x1 (F·C → C) ─► + x
 
 LevelScale is the quality-level conditioning (ELF-VC style): a learned per-channel gain for
-each integer level, so one network serves every bitrate.
+each integer level, so one network serves every bitrate. Training uses the integer levels;
+coding may ask for one between them (``at_level``), which blends its two neighbours' rows.
 """
 
 from __future__ import annotations
@@ -37,6 +38,22 @@ def cs_chain(channels: int, repeats: int, expand: int = 2, mid: int = 1) -> nn.S
     return nn.Sequential(*[ConvScale311(channels, expand, mid) for _ in range(repeats)])
 
 
+def at_level(table: nn.Embedding, level: torch.Tensor) -> torch.Tensor:
+    """The rows of a per-level table for a batch of levels.
+
+    Integer levels pick their row; a float level l between levels a = ⌊l⌋ and a + 1 gets
+    (1 − t)·row[a] + t·row[a + 1] with t = l − a (gained VAEs interpolate their gains so to
+    reach rates between the trained ones: Cui et al., CVPR 2021). An integer-valued float
+    gets its row exactly."""
+    if not level.is_floating_point():
+        return table(level)
+    low = level.floor().clamp(0, table.num_embeddings - 1)
+    t = (level - low)[:, None].to(table.weight.dtype)
+    low_index = low.long()
+    high_index = (low_index + 1).clamp(max=table.num_embeddings - 1)
+    return table(low_index) * (1 - t) + table(high_index) * t
+
+
 class LevelScale(nn.Module):
     """Multiply each channel by a learned gain chosen by the quality level."""
 
@@ -46,7 +63,7 @@ class LevelScale(nn.Module):
         nn.init.ones_(self.gain.weight)
 
     def forward(self, x: torch.Tensor, level: torch.Tensor) -> torch.Tensor:
-        return x * self.gain(level)[:, :, None, None]
+        return x * at_level(self.gain, level)[:, :, None, None]
 
 
 class Conditioned(nn.Sequential):

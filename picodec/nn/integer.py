@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from picodec import levels
 from picodec.nn.convscale import ConvScale
 
 SHIFT = 24  # fixed-point fraction bits of the requantisation multipliers
@@ -101,18 +102,21 @@ class IntConv:
 
 class IntegerNet:
     """A chain of ``IntConv`` layers, then an integer offset per quality level and channel:
-    integer symbols in, integer indices in [0, out_max] out."""
+    integer symbols in, integer indices in [0, out_max] out. Between two levels the offset
+    is their integer blend (``picodec.levels``)."""
 
     def __init__(self, layers: list[IntConv], level_offset: np.ndarray, out_max: int) -> None:
         self.layers = layers
         self.level_offset = level_offset.astype(np.int64)  # [levels, channels]
         self.out_max = out_max
 
-    def __call__(self, x: np.ndarray, level: int) -> np.ndarray:
+    def __call__(self, x: np.ndarray, steps: int) -> np.ndarray:
+        """``steps``: the level in hundredths (``picodec.levels``)."""
         out = x.astype(np.int64)
         for layer in self.layers:
             out = layer(out)
-        return np.clip(out + self.level_offset[level][:, None, None], 0, self.out_max)
+        offset = levels.blend(self.level_offset, steps)
+        return np.clip(out + offset[:, None, None], 0, self.out_max)
 
     def state(self, prefix: str) -> dict[str, np.ndarray]:
         """The integer tensors, for saving beside the float weights."""

@@ -1,0 +1,140 @@
+"""Levels in tenths (picodec.levels): does the rate rise smoothly, and what do the targets gain?
+
+    python benchmarks/fine_levels.py code --out runs/fine/kodak-perceptual.jsonl [--shard 0/2]
+    python benchmarks/fine_levels.py report runs/fine/kodak-perceptual*.jsonl
+
+``code`` writes every tenth of a level 0, 0.1, … 7 of every photo as a real ``.pico`` file
+and records its bytes, PSNR and SSIMULACRA2 (one JSON line per file; ``--shard i/n`` takes
+every n-th photo, so that n processes share the work). ``report`` reads the records and
+prints, per photo set:
+
+- how often a tenth costs fewer bytes or scores lower than the tenth below it (the
+  bisection of ``--max-size`` and ``--min-quality`` assumes neither happens);
+- ``--min-quality``: the bytes the encoder's bisection (``picodec.codec._bisect``, run over
+  the recorded files) picks over tenths and over whole levels, for each target, and those
+  of the lowest single whole level that brings every photo to the target;
+- ``--max-size``: how full the files picked over tenths and over whole levels are, for each
+  budget in bits per pixel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+import picodec
+from picodec.codec import _bisect
+from picodec.eval.metrics import psnr, ssimulacra2
+from picodec.eval.rd import load_rgb
+
+TENTHS = 71  # 0, 0.1, … 7
+
+
+def code(data: Path, out: Path, model: str, shard: str) -> None:
+    index, count = (int(part) for part in shard.split("/"))
+    photos = sorted(data.glob("*.png"))[index::count]
+    with out.open("a") as records:
+        for photo in photos:
+            rgb = load_rgb(photo)
+            for tenth in range(TENTHS):
+                level = tenth / 10
+                file = picodec.encode(rgb, level=level, model=model)
+                decoded = np.asarray(picodec.decode(file).convert("RGB"))
+                record = {"image": photo.name, "tenth": tenth, "bytes": len(file),
+                          "pixels": rgb.shape[0] * rgb.shape[1], "psnr": psnr(rgb, decoded),
+                          "ssimulacra2": ssimulacra2(rgb, decoded)}
+                records.write(json.dumps(record) + "\n")
+                records.flush()
+
+
+def _pick(points: dict[int, dict], grid: list[int], good, highest: bool) -> dict | None:
+    """The encoder's bisection over the recorded files at ``grid``'s tenths."""
+    found, top = _bisect(lambda i: bytes([i]), len(grid), lambda d: good(points[grid[d[0]]]), highest)
+    return None if found is None and highest else points[grid[(found or top)[0]]]
+
+
+def report(files: list[Path], targets: list[float], budgets: list[float]) -> None:
+    per_image: dict[str, dict[int, dict]] = defaultdict(dict)
+    for file in files:
+        for line in file.read_text().splitlines():
+            record = json.loads(line)
+            per_image[record["image"]][record["tenth"]] = record
+    per_image = {name: points for name, points in per_image.items() if len(points) == TENTHS}
+    tenths, wholes = list(range(TENTHS)), list(range(0, TENTHS, 10))
+    steps = len(per_image) * (TENTHS - 1)
+    cheaper = sum(p[t + 1]["bytes"] < p[t]["bytes"] for p in per_image.values() for t in range(TENTHS - 1))
+    worse = sum(p[t + 1]["ssimulacra2"] < p[t]["ssimulacra2"]
+                for p in per_image.values() for t in range(TENTHS - 1))
+    ratios = [p[t + 1]["bytes"] / p[t]["bytes"] for p in per_image.values() for t in range(TENTHS - 1)]
+    print(f"{len(per_image)} photos, levels 0-7 in tenths: {steps} steps of a tenth, "
+          f"{cheaper} of them cost fewer bytes than the tenth below, {worse} score lower on "
+          f"SSIMULACRA2; bytes per step: median x{np.median(ratios):.3f}, largest x{max(ratios):.3f}\n")
+
+    print("| SSIMULACRA2 target | one level for all photos: level, bytes | --min-quality over "
+          "whole levels, bytes | over tenths, bytes | tenths save against one level | against "
+          "whole levels | photos no level brings there | missed by the bisection (tenths) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for target in targets:
+        def good(record, target=target):
+            return record["ssimulacra2"] >= target
+
+        whole = sum(_pick(p, wholes, good, highest=False)["bytes"] for p in per_image.values())
+        picks = [_pick(p, tenths, good, highest=False) for p in per_image.values()]
+        fine = sum(pick["bytes"] for pick in picks)
+        unreachable = sum(not any(good(r) for r in p.values()) for p in per_image.values())
+        missed = sum(pick["ssimulacra2"] < target for pick in picks) - unreachable
+        fixed = next((t for t in wholes if all(good(p[t]) for p in per_image.values())), None)
+        if fixed is None:
+            one, saved = "none", ""
+        else:
+            fixed_bytes = sum(p[fixed]["bytes"] for p in per_image.values())
+            one, saved = f"{fixed // 10}, {fixed_bytes:,}", f"{1 - fine / fixed_bytes:.1%}"
+        print(f"| {target:g} | {one} | {whole:,} | {fine:,} | {saved} | {1 - fine / whole:.1%} | "
+              f"{unreachable} | {missed} |")
+
+    print("\n| budget, bpp | files filled, whole levels | filled, tenths | photos that fit no level |")
+    print("|---|---|---|---|")
+    for bpp in budgets:
+        fills: dict[str, list[float]] = {"whole": [], "tenths": []}
+        misses = 0
+        for p in per_image.values():
+            budget = bpp * p[0]["pixels"] / 8
+
+            def fits(record, budget=budget):
+                return record["bytes"] <= budget
+
+            for name, grid in (("whole", wholes), ("tenths", tenths)):
+                pick = _pick(p, grid, fits, highest=True)
+                if pick is None:
+                    misses += name == "whole"
+                else:
+                    fills[name].append(pick["bytes"] / budget)
+        print(f"| {bpp:g} | {np.mean(fills['whole']):.1%} (lowest {min(fills['whole']):.1%}) | "
+              f"{np.mean(fills['tenths']):.1%} (lowest {min(fills['tenths']):.1%}) | {misses} |")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    steps = parser.add_subparsers(dest="step", required=True)
+    p = steps.add_parser("code", help="code every tenth of every photo, record bytes and scores")
+    p.add_argument("--data", type=Path, default=Path("../shared/data/kodak"))
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--model", default="perceptual")
+    p.add_argument("--shard", default="0/1", help="i/n: every n-th photo from the i-th")
+    p = steps.add_parser("report", help="tables from the records")
+    p.add_argument("records", type=Path, nargs="+")
+    p.add_argument("--targets", type=float, nargs="+", default=[30, 40, 50, 60])
+    p.add_argument("--budgets", type=float, nargs="+", default=[0.15, 0.3, 0.5, 0.8])
+    args = parser.parse_args(argv)
+    if args.step == "code":
+        code(args.data, args.out, args.model, args.shard)
+    else:
+        report(args.records, args.targets, args.budgets)
+
+
+if __name__ == "__main__":
+    main()
