@@ -10,6 +10,8 @@ prints, per photo set:
 
 - how often a tenth costs fewer bytes or scores lower than the tenth below it (the
   bisection of ``--max-size`` and ``--min-quality`` assumes neither happens);
+- per step between two whole levels, how far the tenths' scores lie above (or below) the
+  straight line from one whole level to the next in (log bytes, score);
 - ``--min-quality``: the bytes the encoder's bisection (``picodec.codec._bisect``, run over
   the recorded files) picks over tenths and over whole levels, for each target, and those
   of the lowest single whole level that brings every photo to the target;
@@ -74,7 +76,21 @@ def report(files: list[Path], targets: list[float], budgets: list[float]) -> Non
           f"{cheaper} of them cost fewer bytes than the tenth below, {worse} score lower on "
           f"SSIMULACRA2; bytes per step: median x{np.median(ratios):.3f}, largest x{max(ratios):.3f}\n")
 
-    print("| SSIMULACRA2 target | one level for all photos: level, bytes | --min-quality over "
+    print("| levels | bytes, next level / this | tenths above the line: SSIMULACRA2 | PSNR, dB |")
+    print("|---|---|---|---|")
+    for low in range(0, TENTHS - 1, 10):
+        growth, above = [], {"ssimulacra2": [], "psnr": []}
+        for p in per_image.values():
+            a, b = p[low], p[low + 10]
+            growth.append(b["bytes"] / a["bytes"])
+            for t in range(low + 1, low + 10):
+                share = np.log(p[t]["bytes"] / a["bytes"]) / np.log(b["bytes"] / a["bytes"])
+                for metric, values in above.items():
+                    values.append(p[t][metric] - (a[metric] + share * (b[metric] - a[metric])))
+        print(f"| {low // 10}–{low // 10 + 1} | x{np.mean(growth):.2f} | "
+              f"{np.mean(above['ssimulacra2']):+.2f} | {np.mean(above['psnr']):+.3f} |")
+
+    print("\n| SSIMULACRA2 target | one level for all photos: level, bytes | --min-quality over "
           "whole levels, bytes | over tenths, bytes | tenths save against one level | against "
           "whole levels | photos no level brings there | missed by the bisection (tenths) |")
     print("|---|---|---|---|---|---|---|---|")
@@ -127,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--shard", default="0/1", help="i/n: every n-th photo from the i-th")
     p = steps.add_parser("report", help="tables from the records")
     p.add_argument("records", type=Path, nargs="+")
-    p.add_argument("--targets", type=float, nargs="+", default=[30, 40, 50, 60])
+    p.add_argument("--targets", type=float, nargs="+", default=[30, 40, 50, 60, 70])
     p.add_argument("--budgets", type=float, nargs="+", default=[0.15, 0.3, 0.5, 0.8])
     args = parser.parse_args(argv)
     if args.step == "code":

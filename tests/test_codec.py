@@ -157,8 +157,9 @@ def test_pixels_do_not_depend_on_the_thread_count(level):
     assert np.array_equal(one, two)
 
 
-def test_symbols_and_sigma_are_identical_when_float_parts_run_in_float64(model):
-    data = picodec.encode(photo_like(300, 400, seed=5), level=5)
+@pytest.mark.parametrize("level", [5, 6.37])  # 6.37: network level 3.75, a blend
+def test_symbols_and_sigma_are_identical_when_float_parts_run_in_float64(model, level):
+    data = picodec.encode(photo_like(300, 400, seed=5), level=level)
     header, payloads = container.unpack(data)
     assert header.resampled
     model64 = CodecModel(model.path, dtype=torch.float64)
