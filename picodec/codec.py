@@ -267,6 +267,7 @@ def symbol_hashes(data: bytes) -> SymbolHashes:
     """
     header, payloads = container.unpack(data)
     codec = weights.load_by_id(header.model_id)
+    _check_level(codec, header.model_level, "model level")
     tiles = _coded_grid(header)
     everything = hashlib.sha256()
     per_tile: list[dict[str, str]] = []

@@ -4,11 +4,13 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from picodec import container
 from picodec.cli import main
 from tests.conftest import photo_like
 
@@ -45,6 +47,17 @@ def test_a_level_in_hundredths(tmp_path, png, capsys):
     assert json.loads(capsys.readouterr().out)["level"] == 4.25
     _fails_cleanly(["encode", str(png), str(tmp_path / "b.pico"), "--level", "4.255"], capsys,
                    "levels go in hundredths")
+
+
+def test_a_model_level_beyond_the_model_is_one_clear_error(tmp_path, png, capsys):
+    """A header with a valid checksum but a network level the model lacks (7.5 of 0-7)."""
+    import picodec
+
+    header, payloads = container.unpack(picodec.encode(str(png), level=7))
+    (tmp_path / "x.pico").write_bytes(container.pack(replace(header, model_level=7.5), payloads))
+    _fails_cleanly(["decode", str(tmp_path / "x.pico"), str(tmp_path / "x.png")], capsys,
+                   "model level 7.5 out of range")
+    _fails_cleanly(["info", "--symbols", str(tmp_path / "x.pico")], capsys, "model level 7.5")
 
 
 @pytest.mark.parametrize("ext", [".jpg", ".webp", ".tiff", ".bmp"])
