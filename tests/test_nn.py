@@ -66,7 +66,7 @@ def test_integer_scale_decoder_matches_its_quantisation_aware_float_form():
         reference = model.scale_index_float(z, torch.tensor([2])).clamp(0, SMALL.n_scales - 1)
         reference = reference.round()[0].numpy()
     net = integer_scale_decoder(model)
-    out = net(z[0].numpy().astype(np.int64), 2)
+    out = net(z[0].numpy().astype(np.int64), 200)  # level 2, in hundredths
     assert out.dtype == np.int64 and out.shape == reference.shape
     assert all(layer.weight.dtype == np.int8 and layer.bias.dtype == np.int32 for layer in net.layers)
     # fixed-point requantisation may round a step differently from the float emulation
