@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
@@ -108,20 +109,8 @@ def encode(image: imageio.ImageLike, level: float | None = None, model: str | Co
         raise PicodecError(f"tile size {tile} out of range (64 to 4096)")
 
     def encode_at(steps: int) -> bytes:
-        model_steps, scale = resample.rung(steps, codec.levels)
-        level, model_level = levels.from_steps(steps), levels.from_steps(model_steps)
-        height, width = resample.coded_size(rgb.shape[0], rgb.shape[1], scale)
-        coded = rgb if (height, width) == rgb.shape[:2] else resample.enlarge(rgb, height, width)
-        size = tile or tiling.choose_tile(height, width)
-        payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(coded, t), model_level),
-                              tiling.grid(height, width, size), threads)
-        header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
-                                  channels=pixels.channels, level=level, tile=size,
-                                  margin=tiling.MARGIN, icc=pixels.icc, alpha=plane,
-                                  exif=pixels.metadata.exif, xmp=pixels.metadata.xmp,
-                                  model_level=model_level,
-                                  coded_width=width, coded_height=height)
-        return container.pack(header, payloads)
+        return encode_rung(codec, pixels, plane, steps, resample.rung(steps, codec.levels), tile,
+                           threads)
 
     def search_at(tenth: int) -> bytes:
         return encode_at(tenth * SEARCH_STEP)
@@ -147,6 +136,28 @@ def encode(image: imageio.ImageLike, level: float | None = None, model: str | Co
                       f"coded at the top level, {codec.levels - 1}", stacklevel=2)
         return top
     return data
+
+
+def encode_rung(codec: CodecModel, pixels: imageio.Pixels, plane: bytes, steps: int,
+                rung: tuple[int, Fraction], tile: int | None = None, threads: int | None = None) -> bytes:
+    """The file of quality level ``steps`` (in hundredths) coded at one rung of a ladder:
+    the network at the model level ``rung[0]`` (in hundredths) on the image enlarged by
+    ``rung[1]``; ``plane`` is the packed alpha plane (``picodec.alpha``). ``encode`` takes
+    the rung from ``resample.rung``; benchmarks/ladder.py tries others."""
+    rgb = pixels.rgb
+    model_level, scale = levels.from_steps(rung[0]), rung[1]
+    height, width = resample.coded_size(rgb.shape[0], rgb.shape[1], scale)
+    coded = rgb if (height, width) == rgb.shape[:2] else resample.enlarge(rgb, height, width)
+    size = tile or tiling.choose_tile(height, width)
+    payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(coded, t), model_level),
+                          tiling.grid(height, width, size), threads)
+    header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
+                              channels=pixels.channels, level=levels.from_steps(steps), tile=size,
+                              margin=tiling.MARGIN, icc=pixels.icc,
+                              alpha=plane,
+                              exif=pixels.metadata.exif, xmp=pixels.metadata.xmp,
+                              model_level=model_level, coded_width=width, coded_height=height)
+    return container.pack(header, payloads)
 
 
 def _metadata_share(data: bytes) -> str:

@@ -38,8 +38,8 @@ LADDER = ((0, Fraction(1)), (1, Fraction(1)), (2, Fraction(1)), (3, Fraction(1))
           (3, Fraction(5, 4)), (4, Fraction(5, 4)), (4, Fraction(4, 3)))
 # Between rungs L and L+1 (levels.py): (scale, model level just above L, model level at
 # L + 1), the model level rising linearly in between. Where the two rungs' scales differ,
-# the path keeps one scale, between model levels whose rates match the rungs' (measured on
-# 12 training photos, runs/fine in session 28): above level 4 the network level goes on
+# the path keeps one scale, between model levels whose rates match the rungs' (13 training
+# photos, docs/results/fine-levels/rungs-train.md): above level 4 the network level goes on
 # rising at scale 1 to 4.4, which costs what level 5 costs with the perceptual model (5 %
 # less with mse); above level 6 the path runs at level 7's scale from 3.6, which costs
 # what level 6 costs and scores higher on PSNR and SSIMULACRA2 with both models.
