@@ -153,8 +153,7 @@ def encode_rung(codec: CodecModel, pixels: imageio.Pixels, plane: bytes, steps: 
                           tiling.grid(height, width, size), threads)
     header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
                               channels=pixels.channels, level=levels.from_steps(steps), tile=size,
-                              margin=tiling.MARGIN, icc=pixels.icc,
-                              alpha=plane,
+                              margin=tiling.MARGIN, icc=pixels.icc, alpha=plane,
                               exif=pixels.metadata.exif, xmp=pixels.metadata.xmp,
                               model_level=model_level, coded_width=width, coded_height=height)
     return container.pack(header, payloads)

@@ -42,8 +42,8 @@ def at_level(table: nn.Embedding, level: torch.Tensor) -> torch.Tensor:
     """The rows of a per-level table for a batch of levels.
 
     Integer levels pick their row; a float level l between levels a = ⌊l⌋ and a + 1 gets
-    (1 − t)·row[a] + t·row[a + 1] with t = l − a (gained VAEs interpolate their gains so to
-    reach rates between the trained ones: Cui et al., CVPR 2021). An integer-valued float
+    (1 − t)·row[a] + t·row[a + 1] with t = l − a (gained VAEs interpolate their gains so as
+    to reach rates between the trained ones: Cui et al., CVPR 2021). An integer-valued float
     gets its row exactly."""
     if not level.is_floating_point():
         return table(level)
