@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="compress a sample photo at several levels, print size and quality")
     p.add_argument("image", nargs="?", help="an image of yours (default: scikit-image's astronaut)")
     p.add_argument("--out", default="demo-output", help="folder for the .pico and decoded files")
-    p.add_argument("--levels", type=int, nargs="+", default=[0, 2, 4, 7])
+    p.add_argument("--levels", type=float, nargs="+", default=[0, 2, 4, 7])
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("bench", help="rate-quality sweep of codecs over a folder of images")

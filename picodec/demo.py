@@ -26,7 +26,7 @@ def sample_image() -> Path:
     return Path(str(path))
 
 
-def run(image: str | None, out: Path, levels: tuple[int, ...]) -> None:
+def run(image: str | None, out: Path, levels: tuple[float, ...]) -> None:
     source = Path(image) if image else sample_image()
     rgb = imageio.load(source).rgb
     out.mkdir(parents=True, exist_ok=True)
@@ -38,10 +38,10 @@ def run(image: str | None, out: Path, levels: tuple[int, ...]) -> None:
         t1 = time.perf_counter()
         decoded = np.asarray(codec.decode(data).convert("RGB"))
         t2 = time.perf_counter()
-        stem = out / f"{source.stem}-level{level}"
-        imageio.write_atomic(stem.with_suffix(".pico"), data, force=True)
-        imageio.write_atomic(stem.with_suffix(".png"), imageio.to_pil(decoded, 3), force=True)
+        stem = f"{source.stem}-level{level:g}"  # no with_suffix: "level2.5" has a dot
+        imageio.write_atomic(out / f"{stem}.pico", data, force=True)
+        imageio.write_atomic(out / f"{stem}.png", imageio.to_pil(decoded, 3), force=True)
         bpp = 8 * len(data) / (rgb.shape[0] * rgb.shape[1])
-        print(f"{level:>5} {len(data):>8} {bpp:>7.3f} {psnr(rgb, decoded):>8.2f} "
+        print(f"{level:>5g} {len(data):>8} {bpp:>7.3f} {psnr(rgb, decoded):>8.2f} "
               f"{ms_ssim(rgb, decoded):>8.4f} {t1 - t0:>6.2f} {t2 - t1:>6.2f}")
     print(f"files in {out}/")

@@ -49,6 +49,13 @@ def test_a_level_in_hundredths(tmp_path, png, capsys):
                    "levels go in hundredths")
 
 
+def test_demo_names_its_files_by_level(tmp_path, png, capsys):
+    assert main(["demo", str(png), "--levels", "2", "2.5", "--out", str(tmp_path / "out")]) == 0
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["photo-level2.5.pico", "photo-level2.5.png", "photo-level2.pico", "photo-level2.png"]
+    assert "\n  2.5 " in capsys.readouterr().out
+
+
 def test_a_model_level_beyond_the_model_is_one_clear_error(tmp_path, png, capsys):
     """A header with a valid checksum but a network level the model lacks (7.5 of 0-7)."""
     import picodec

@@ -16,13 +16,13 @@ from tests.conftest import ROOT, photo_like
 def test_save_and_open_match_the_api(tmp_path):
     image = Image.fromarray(photo_like(70, 90))
     path = tmp_path / "photo.pico"
-    image.save(path, level=1, model="mse")
+    image.save(path, level=1.5, model="mse")
     data = path.read_bytes()
-    assert data == picodec.encode(image, level=1, model="mse")
+    assert data == picodec.encode(image, level=1.5, model="mse")
 
     opened = Image.open(path)
     assert (opened.format, opened.size, opened.mode) == ("PICO", (90, 70), "RGB")
-    assert opened.info == {"level": 1, "model": "mse"}
+    assert opened.info == {"level": 1.5, "model": "mse"}
     assert np.array_equal(np.asarray(opened), np.asarray(picodec.decode(data)))
 
 
