@@ -172,11 +172,11 @@ def pack(header: Header, payloads: list[bytes], version: int = FORMAT_VERSION) -
     values = {**asdict(header), "magic": MAGIC, "version": version}
     fields, layout = _layout(version)
     names = {f.name for f in fields}
+    held = {name.removesuffix("_steps") for name in names}  # the values it holds, in any unit
     for name in ("level", "model_level"):
         steps = _steps(values[name])
         if f"{name}_steps" in names:
             values[f"{name}_steps"] = steps
-            names.add(name)
         elif steps % levels.STEPS:
             raise PicodecError(f"format version {version} cannot hold level {values[name]:g}")
         else:
@@ -185,11 +185,11 @@ def pack(header: Header, payloads: list[bytes], version: int = FORMAT_VERSION) -
     for section in SECTIONS:
         blob = getattr(header, section.attribute)
         blob = zlib.compress(blob, 9) if blob and section.deflated else blob
-        if blob and section.length not in names:
+        if blob and section.length not in held:
             raise PicodecError(f"format version {version} cannot hold the {section.what}")
         values[section.length] = len(blob)
         sections += blob
-    if any(values[name] != values[source] for name, source in _DERIVED.items() if name not in names):
+    if any(values[name] != values[source] for name, source in _DERIVED.items() if name not in held):
         raise PicodecError(f"format version {version} cannot hold a model level or coded size")
     _check_ranges(values, fields)
     head = layout.pack(*(values[f.name] for f in fields)) + sections
