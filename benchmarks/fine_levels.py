@@ -1,11 +1,13 @@
 """Levels in tenths (picodec.levels): does the rate rise smoothly, and what do the targets gain?
 
     python benchmarks/fine_levels.py code --out runs/fine/kodak-perceptual.jsonl [--shard 0/2]
+        [--tenths FIRST LAST]
     python benchmarks/fine_levels.py report runs/fine/kodak-perceptual*.jsonl
 
 ``code`` writes every tenth of a level 0, 0.1, … 7 of every photo as a real ``.pico`` file
 and records its bytes, PSNR and SSIMULACRA2 (one JSON line per file; ``--shard i/n`` takes
-every n-th photo, so that n processes share the work). ``report`` reads the records and
+every n-th photo, so that n processes share the work; ``--tenths 50 60`` codes only those
+tenths, to redo the records of a changed part of the ladder). ``report`` reads the records and
 prints, per photo set:
 
 - how often a tenth costs fewer bytes or scores lower than the tenth below it (the
@@ -36,13 +38,13 @@ from picodec.eval.rd import load_rgb
 TENTHS = 71  # 0, 0.1, … 7
 
 
-def code(data: Path, out: Path, model: str, shard: str) -> None:
+def code(data: Path, out: Path, model: str, shard: str, tenths: range) -> None:
     index, count = (int(part) for part in shard.split("/"))
     photos = sorted(data.glob("*.png"))[index::count]
     with out.open("a") as records:
         for photo in photos:
             rgb = load_rgb(photo)
-            for tenth in range(TENTHS):
+            for tenth in tenths:
                 level = tenth / 10
                 file = picodec.encode(rgb, level=level, model=model)
                 decoded = np.asarray(picodec.decode(file).convert("RGB"))
@@ -141,13 +143,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--model", default="perceptual")
     p.add_argument("--shard", default="0/1", help="i/n: every n-th photo from the i-th")
+    p.add_argument("--tenths", type=int, nargs=2, default=[0, TENTHS - 1], metavar=("FIRST", "LAST"))
     p = steps.add_parser("report", help="tables from the records")
     p.add_argument("records", type=Path, nargs="+")
     p.add_argument("--targets", type=float, nargs="+", default=[30, 40, 50, 60, 70])
     p.add_argument("--budgets", type=float, nargs="+", default=[0.15, 0.3, 0.5, 0.8])
     args = parser.parse_args(argv)
     if args.step == "code":
-        code(args.data, args.out, args.model, args.shard)
+        first, last = args.tenths
+        code(args.data, args.out, args.model, args.shard, range(first, last + 1))
     else:
         report(args.records, args.targets, args.budgets)
 

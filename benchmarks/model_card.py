@@ -105,7 +105,7 @@ def measured(kodak: dict[str, Any], speed: dict[str, Any]) -> str:
         verdict = "yes" if row["ours"] > row["anchor"] and ssim["ours"] > ssim["anchor"] else "**no**"
         rows.append(f"| {level} | {row['bpp']:.3f} | {row['ours']:.2f} | {row['anchor']:.2f} | "
                     f"{ssim['ours']:.4f} | {ssim['anchor']:.4f} | {verdict} |")
-    enlarged = "; ".join(f"{level}: network level {model_level} on the image enlarged {scale}x"
+    enlarged = "; ".join(f"{level}: network level {float(model_level):g} on the image enlarged {scale}x"
                          for level, (model_level, scale) in enumerate(resample.LADDER) if scale != 1)
     return f"""## Kodak (24 images), against JPEG at equal bpp
 

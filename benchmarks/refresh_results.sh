@@ -4,7 +4,8 @@
 #   [CACHE=runs/kodak_full.cache] bash benchmarks/refresh_results.sh MODEL [MODEL ...]
 #
 # Every shipped model is benched; the reference codecs' points and those of the other
-# models stay in CACHE (they did not change); the named MODELs' are redone.
+# models stay in CACHE (they did not change; a missing CACHE is seeded from the committed
+# results by benchmarks/seed_cache.py); the named MODELs' are redone.
 # Then: the per-level tables against JPEG, BD-rate tables against every anchor (and `mse`),
 # the plots and report, the speed figures and the golden bitstream. The model cards need
 # their training runs: python benchmarks/model_card.py --model MODEL --run RUN --kodak ...
@@ -21,6 +22,7 @@ OUT=docs/results
 SHIPPED=$(python -c "from picodec import weights; print(','.join(f'picodec-{m}' for m in weights.available()))")
 CODECS=$SHIPPED,jpeg,jpegli,webp,avif,avif-slow,jxl,heic
 
+[ -d "$CACHE" ] || python benchmarks/seed_cache.py --results "$OUT/kodak.json" --cache "$CACHE"
 for model in "$@"; do rm -rf "$CACHE/picodec-$model"; done
 picodec bench "$KODAK" --codecs "$CODECS" --out "$OUT/kodak.json" --cache "$CACHE"
 for model in "$@"; do

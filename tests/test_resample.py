@@ -14,13 +14,14 @@ from tests.conftest import photo_like
 def test_the_ladder_reuses_middle_model_levels_on_enlarged_images():
     rungs = [resample.rung(level * 100, 8) for level in range(8)]  # levels in hundredths
     assert rungs[:5] == [(level * 100, 1) for level in range(5)]
-    assert rungs[5:] == [(300, Fraction(5, 4)), (400, Fraction(5, 4)), (400, Fraction(4, 3))]
+    assert rungs[5:] == [(280, Fraction(4, 3)), (360, Fraction(4, 3)), (400, Fraction(4, 3))]
     assert resample.rung(537, 6) == (537, 1)  # models with other level counts are not resampled
 
 
 def test_between_rungs_the_model_level_rises_along_one_scale():
     assert resample.rung(250, 8) == (250, 1)
-    assert resample.rung(450, 8) == (420, 1)             # level 4 goes on at its scale to 4.4
+    assert resample.rung(450, 8) == (425, 1)             # level 4 goes on at its scale to 4.5
+    assert resample.rung(550, 8) == (320, Fraction(4, 3))  # halfway from 2.8 to 3.6
     assert resample.rung(637, 8) == (375, Fraction(4, 3))  # 3.6 + 0.37 · 0.4, at level 7's scale
     for whole in range(7):
         path = [resample.rung(100 * whole + step, 8) for step in range(1, 100)]
