@@ -1,6 +1,9 @@
 """A real bench run (2 images x 2 codecs), then BD-rate and the report from its file."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from PIL import Image
 
@@ -64,3 +67,18 @@ def test_cached_points_without_a_seam_metric_are_redone(tmp_path):
     assert main([*common, "--metrics", "psnr,seam_error,seam_excess"]) == 0
     records = json.loads(out.read_text())["records"]
     assert records and all("seam_error" in r and "seam_excess" in r for r in records)
+
+
+def test_a_cache_seeded_from_results_is_reused_without_coding_again(tmp_path):
+    """benchmarks/seed_cache.py: a fresh checkout re-benches only what it must."""
+    data = tmp_path / "images"
+    data.mkdir()
+    Image.fromarray(photo_like(64, 96, seed=5)).save(data / "a.png")
+    out, cache = tmp_path / "r.json", tmp_path / "seeded"
+    common = ["bench", str(data), "--codecs", "jpeg", "--out", str(out), "--jobs", "1", "--metrics", "psnr"]
+    assert main(common) == 0
+    first = json.loads(out.read_text())["records"]
+    seed = Path(__file__).resolve().parents[1] / "benchmarks" / "seed_cache.py"
+    subprocess.run([sys.executable, str(seed), "--results", str(out), "--cache", str(cache)], check=True)
+    assert main([*common, "--cache", str(cache)]) == 0
+    assert json.loads(out.read_text())["records"] == first  # the same timings: nothing was coded again
