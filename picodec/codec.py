@@ -1,11 +1,11 @@
 """Image ↔ tiles ↔ model ↔ container: the one place they meet.
 
-    encode:  image ─► 8-bit RGB ─► (enlarge) ─► tile grid ─► model.compress_tile ─► .pico bytes
+    encode:  image ─► 8-bit RGB ─► (resize) ─► tile grid ─► model.compress_tile ─► .pico bytes
                   └─► alpha plane, if any ─► picodec.alpha.pack ──────────────────┘
     decode:  .pico bytes ─► header + checked payloads ─► model.decompress_tile ─► stitch
-             ─► (reduce) ─► image (+ picodec.alpha.unpack)
+             ─► (resize back) ─► image (+ picodec.alpha.unpack)
 
-The top quality levels code the image enlarged (``picodec.resample``).
+The top quality levels code the image enlarged, the bottom two reduced (``picodec.resample``).
 
 Tiles are independent, so they are coded in parallel (one thread per tile, each running
 torch single-threaded): the pixels do not depend on the number of threads.
@@ -147,7 +147,7 @@ def encode_rung(codec: CodecModel, pixels: imageio.Pixels, plane: bytes, steps: 
     rgb = pixels.rgb
     model_level, scale = levels.from_steps(rung[0]), rung[1]
     height, width = resample.coded_size(rgb.shape[0], rgb.shape[1], scale)
-    coded = rgb if (height, width) == rgb.shape[:2] else resample.enlarge(rgb, height, width)
+    coded = rgb if (height, width) == rgb.shape[:2] else resample.to_coded(rgb, height, width)
     size = tile or tiling.choose_tile(height, width)
     payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(coded, t), model_level),
                           tiling.grid(height, width, size), threads)
@@ -234,7 +234,7 @@ def decode(data: bytes, threads: int | None = None, model: CodecModel | None = N
 
     _map_tiles(decode_tile, list(zip(tiles, payloads, strict=True)), threads)
     if header.resampled:
-        out = resample.reduce(out, header.height, header.width)
+        out = resample.resize(out, header.height, header.width)
     return imageio.to_pil(out, header.channels, header.icc, transparency,
                           Metadata(header.exif, header.xmp))
 

@@ -1,24 +1,29 @@
-"""The quality ladder: the top levels code the image enlarged, to get past the latent's cap.
+"""The quality ladder: each level codes the image at the scale where the network does best.
 
 The model keeps 96 numbers for every 16x16 block of what it codes. However many bits it
 spends, that caps its fidelity (about 31 dB on Kodak; docs/DESIGN.md, "The latent is the
 cap"), and JPEG passes it near 0.75 bpp. Coding the image enlarged by s gives the latent
 s² times as many numbers per source pixel, and the network's middle levels spend them
-better than its top levels spend theirs. So each quality level is a rung:
+better than its top levels spend theirs. At the bottom it is the other way round: the
+network's level 0 spends its few bits worse than level 1 spends them on the image reduced
+to 3/4. So each quality level is a rung:
 
     level:        0    1    2    3    4    5     6     7
-    model level:  0    1    2    3    4    2.8   3.6   4
-    scale:        1    1    1    1    1    4/3   4/3   4/3
+    model level:  1    2    2    3    4    2.8   3.6   4
+    scale:        3/4  3/4  1    1    1    4/3   4/3   4/3
 
-    encode:  image ─► enlarge (Lanczos, back-projected) ─► tiles ─► model at its model level
-    decode:  tiles ─► coded image ─► Lanczos down to the stored size
+    encode:  image ─► to_coded (Lanczos, back-projected to enlarge) ─► tiles ─► model at its level
+    decode:  tiles ─► coded image ─► resize (Lanczos) ─► image at the stored size
 
 The header stores the quality level, the model level and the coded size, so a decoder
 never needs this table and a later ladder never breaks old files. One round of
 back-projection (u ← u + up(x − down(u))) makes the enlarged image one that the decoder's
 reduction maps back onto the source more closely (48.5 dB instead of 43.6 dB on Kodak at
 4/3; four rounds give 51.1 dB for 2.6x the time), so the resampling adds little error of
-its own. Both directions work in strips of rows, so memory follows a strip, not the image.
+its own. A reduction is plain Lanczos: at the rates of levels 0 and 1 back-projecting it
+changed nothing measurable (13 training photos: within 0.01 dB and 0.3 SSIMULACRA2) for
+twice the time. Both directions work in strips of rows, so memory follows a strip, not
+the image.
 """
 
 from __future__ import annotations
@@ -34,20 +39,23 @@ from PIL import Image
 from picodec import levels
 
 LANCZOS = Image.Resampling.LANCZOS
-# The top rungs share one scale: on training photos (docs/results/fine-levels/rungs-train.md)
-# network levels 2.8 and 3.6 at 4/3 cost what 3 and 4 at 5/4 (0.7-0.10's levels 5 and 6)
-# cost, or less, and score higher on PSNR, MS-SSIM and SSIMULACRA2 with both models.
-LADDER = ((0, Fraction(1)), (1, Fraction(1)), (2, Fraction(1)), (3, Fraction(1)), (4, Fraction(1)),
+# On training photos (docs/results/fine-levels/rungs-train.md), with both models: network
+# levels 1 and 2 at 3/4 cost what 0 and 1 at scale 1 (0.1-0.11's levels 0 and 1) cost and
+# score higher on PSNR, MS-SSIM and SSIMULACRA2; 2.8 and 3.6 at 4/3 cost what 3 and 4 at 5/4
+# (0.7-0.10's levels 5 and 6) cost, or less, and score higher.
+LADDER = ((1, Fraction(3, 4)), (2, Fraction(3, 4)), (2, Fraction(1)), (3, Fraction(1)), (4, Fraction(1)),
           (Fraction(14, 5), Fraction(4, 3)), (Fraction(18, 5), Fraction(4, 3)), (4, Fraction(4, 3)))
 # Between rungs L and L+1 (levels.py): (scale, model level just above L, model level at
 # L + 1), the model level rising linearly in between. Where the two rungs share a scale
-# that is a plain blend of their model levels. From 4 to 5 the scale changes, and the path
-# keeps scale 1 (a blended scale would be bumpy: the padding to the tile grid changes with
-# it): the network level goes on rising to 4.5, which costs what level 5 costs with the
-# perceptual model (43 training photos; 4-6 % less with mse).
-BETWEEN = ((Fraction(1), 0, 1), (Fraction(1), 1, 2), (Fraction(1), 2, 3), (Fraction(1), 3, 4),
-           (Fraction(1), 4, Fraction(9, 2)), (Fraction(4, 3), Fraction(14, 5), Fraction(18, 5)),
-           (Fraction(4, 3), Fraction(18, 5), 4))
+# that is a plain blend of their model levels. Where the scale changes, the path keeps one
+# of the two (a blended scale would be bumpy: the padding to the tile grid changes with
+# it), the one that scores higher there, and its network level goes on rising to where it
+# costs what the next rung costs with the perceptual model (43 training photos): from 1 to 2
+# at 3/4 to 3.5 (within 3 %; 8-11 % less with mse), from 4 to 5 at scale 1 to 4.5 (4-6 %
+# less with mse).
+BETWEEN = ((Fraction(3, 4), 1, 2), (Fraction(3, 4), 2, Fraction(7, 2)),
+           (Fraction(1), 2, 3), (Fraction(1), 3, 4), (Fraction(1), 4, Fraction(9, 2)),
+           (Fraction(4, 3), Fraction(14, 5), Fraction(18, 5)), (Fraction(4, 3), Fraction(18, 5), 4))
 
 
 def rung(steps: int, model_levels: int) -> tuple[int, Fraction]:
@@ -100,8 +108,8 @@ def _span(start: int, stop: int, size: int, out_size: int, margin: int) -> tuple
     return max(0, first), min(size, -(-stop * size // out_size) + margin)
 
 
-def _enlarge_strip(rgb: np.ndarray, height: int, width: int, start: int, stop: int) -> np.ndarray:
-    """Coded rows start … stop-1 of ``enlarge``: u = up(x), then u + up(x − down(u)).
+def _enlarged_strip(rgb: np.ndarray, height: int, width: int, start: int, stop: int) -> np.ndarray:
+    """Coded rows start … stop-1 of an enlargement: u = up(x), then u + up(x − down(u)).
 
     Each step reads rows beyond the next one's (Lanczos reaches 3 pixels on the source
     side, 3x the scale on the coded side), so the strip starts that far out."""
@@ -128,16 +136,21 @@ def _by_strips(out: np.ndarray, make: Callable[[int, int], np.ndarray]) -> np.nd
     return out
 
 
-def enlarge(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
-    """uint8 [h, w, 3] -> uint8 [height, width, 3] whose ``reduce`` is close to ``rgb``.
+def to_coded(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
+    """The encoder's step: uint8 [h, w, 3] -> uint8 [height, width, 3] whose ``resize``
+    back to [h, w] is close to ``rgb``: back-projected where it enlarges, plain Lanczos where
+    it reduces.
 
     Strips run two at a time in threads (Pillow's resampling releases the GIL)."""
+    if height * width <= rgb.shape[0] * rgb.shape[1]:
+        return resize(rgb, height, width)
     out = np.empty((height, width, 3), np.uint8)
-    return _by_strips(out, lambda a, b: _enlarge_strip(rgb, height, width, a, b))
+    return _by_strips(out, lambda a, b: _enlarged_strip(rgb, height, width, a, b))
 
 
-def reduce(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
-    """The decoder's step: uint8 [H, W, 3] -> uint8 [height, width, 3] (Pillow's Lanczos)."""
+def resize(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Pillow's Lanczos, uint8 [H, W, 3] -> uint8 [height, width, 3]: the decoder's step
+    from the coded size to the stored one."""
     coded = rgb.shape[0]
 
     def strip(start: int, stop: int) -> np.ndarray:

@@ -11,14 +11,17 @@ from picodec.eval.metrics import psnr
 from tests.conftest import photo_like
 
 
-def test_the_ladder_reuses_middle_model_levels_on_enlarged_images():
+def test_the_ladder_reuses_middle_model_levels_on_resized_images():
     rungs = [resample.rung(level * 100, 8) for level in range(8)]  # levels in hundredths
-    assert rungs[:5] == [(level * 100, 1) for level in range(5)]
+    assert rungs[:2] == [(100, Fraction(3, 4)), (200, Fraction(3, 4))]
+    assert rungs[2:5] == [(level * 100, 1) for level in range(2, 5)]
     assert rungs[5:] == [(280, Fraction(4, 3)), (360, Fraction(4, 3)), (400, Fraction(4, 3))]
     assert resample.rung(537, 6) == (537, 1)  # models with other level counts are not resampled
 
 
 def test_between_rungs_the_model_level_rises_along_one_scale():
+    assert resample.rung(50, 8) == (150, Fraction(3, 4))
+    assert resample.rung(150, 8) == (275, Fraction(3, 4))  # level 1 goes on at its scale to 3.5
     assert resample.rung(250, 8) == (250, 1)
     assert resample.rung(450, 8) == (425, 1)             # level 4 goes on at its scale to 4.5
     assert resample.rung(550, 8) == (320, Fraction(4, 3))  # halfway from 2.8 to 3.6
@@ -37,20 +40,29 @@ def test_coded_size_rounds_and_never_reaches_zero():
 
 def test_back_projection_makes_the_reduction_invert_the_enlargement():
     image = photo_like(120, 160, seed=9)
-    enlarged = resample.enlarge(image, 180, 240)
+    enlarged = resample.to_coded(image, 180, 240)
     assert enlarged.shape == (180, 240, 3) and enlarged.dtype == np.uint8
     plain = np.asarray(Image.fromarray(image).resize((240, 180), resample.LANCZOS))
-    back, plain_back = (resample.reduce(e, 120, 160) for e in (enlarged, plain))
+    back, plain_back = (resample.resize(e, 120, 160) for e in (enlarged, plain))
     assert psnr(image, back) > psnr(image, plain_back) + 5
+
+
+def test_a_reduction_is_plain_lanczos():
+    image = photo_like(120, 160, seed=9)
+    reduced = resample.to_coded(image, 90, 120)
+    plain = np.asarray(Image.fromarray(image).resize((120, 90), resample.LANCZOS))
+    assert reduced.shape == (90, 120, 3) and np.abs(reduced.astype(int) - plain).max() <= 1
 
 
 def test_strips_resample_as_the_whole_image_does(monkeypatch):
     """Memory follows a strip of rows; the strips join without seams (a few pixels at most
     move by one level, where Pillow's filter positions round differently)."""
     image, coded = photo_like(300, 200, seed=4), photo_like(400, 267)
-    whole = resample.enlarge(image, 400, 267), resample.reduce(coded, 300, 200)
+    steps = ((resample.to_coded, image, 400, 267), (resample.to_coded, image, 225, 150),
+             (resample.resize, coded, 300, 200))
+    whole = [step(rgb, h, w) for step, rgb, h, w in steps]
     monkeypatch.setattr(resample, "STRIP", 24)
-    strips = resample.enlarge(image, 400, 267), resample.reduce(coded, 300, 200)
+    strips = [step(rgb, h, w) for step, rgb, h, w in steps]
     for a, b in zip(whole, strips, strict=True):
         assert a.shape == b.shape
         difference = np.abs(a.astype(int) - b)
