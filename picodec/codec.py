@@ -109,8 +109,8 @@ def encode(image: imageio.ImageLike, level: float | None = None, model: str | Co
         raise PicodecError(f"tile size {tile} out of range (64 to 4096)")
 
     def encode_at(steps: int) -> bytes:
-        return encode_rung(codec, pixels, plane, steps, resample.rung(steps, codec.levels), tile,
-                           threads)
+        return encode_rung(codec, pixels, plane, steps, resample.rung(steps, codec.levels, *rgb.shape[:2]),
+                           tile, threads)
 
     def search_at(tenth: int) -> bytes:
         return encode_at(tenth * SEARCH_STEP)

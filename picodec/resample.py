@@ -36,7 +36,7 @@ from fractions import Fraction
 import numpy as np
 from PIL import Image
 
-from picodec import levels
+from picodec import levels, tiling
 
 LANCZOS = Image.Resampling.LANCZOS
 # On training photos (docs/results/fine-levels/rungs-train.md), with both models: network
@@ -58,17 +58,34 @@ BETWEEN = ((Fraction(3, 4), 1, 2), (Fraction(3, 4), 2, Fraction(7, 2)),
            (Fraction(4, 3), Fraction(14, 5), Fraction(18, 5)), (Fraction(4, 3), Fraction(18, 5), 4))
 
 
-def rung(steps: int, model_levels: int) -> tuple[int, Fraction]:
-    """(model level, scale) of a quality level, both levels in steps (``picodec.levels``);
-    models without 8 levels are not resampled."""
+def rung(steps: int, model_levels: int, height: int, width: int) -> tuple[int, Fraction]:
+    """(model level, scale) of a quality level for an image of height x width, both levels
+    in steps (``picodec.levels``). Models without 8 levels are not resampled, and neither is
+    an image that a reduction would not make cheaper to code (``reduction_pays``): there the
+    network runs at the quality level itself, as it did before 0.12.0."""
     if model_levels != len(LADDER):
         return steps, Fraction(1)
     whole, fraction = divmod(steps, levels.STEPS)
     if fraction == 0:
         model_level, scale = LADDER[whole]
-        return round(model_level * levels.STEPS), scale
-    scale, start, end = BETWEEN[whole]
-    return round((start + (end - start) * Fraction(fraction, levels.STEPS)) * levels.STEPS), scale
+    else:
+        scale, start, end = BETWEEN[whole]
+        model_level = start + (end - start) * Fraction(fraction, levels.STEPS)
+    if scale < 1 and not reduction_pays(height, width, scale):
+        return steps, Fraction(1)
+    return round(model_level * levels.STEPS), scale
+
+
+def reduction_pays(height: int, width: int, scale: Fraction) -> bool:
+    """Whether reducing by ``scale`` leaves the network under 60 % of the pixels it codes at
+    full size, both padded to its 64-px grid (tiling.ALIGN): 3/4 leaves 56 % of a large
+    photo, but all of a 128x192 one. On 8 training photos cut to 256x384 (62.5 %) levels 0
+    and 1 at 3/4 cost 18-23 % more bytes than at full size and scored lower than full size
+    at the same rate (docs/results/fine-levels/rungs-train.md)."""
+    def padded(side: int) -> int:
+        return -(-side // tiling.ALIGN) * tiling.ALIGN
+    coded_height, coded_width = coded_size(height, width, scale)
+    return padded(coded_height) * padded(coded_width) * 5 < padded(height) * padded(width) * 3
 
 
 def coded_size(height: int, width: int, scale: Fraction) -> tuple[int, int]:

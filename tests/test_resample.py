@@ -12,24 +12,35 @@ from tests.conftest import photo_like
 
 
 def test_the_ladder_reuses_middle_model_levels_on_resized_images():
-    rungs = [resample.rung(level * 100, 8) for level in range(8)]  # levels in hundredths
+    rungs = [resample.rung(level * 100, 8, 512, 768) for level in range(8)]  # levels in hundredths
     assert rungs[:2] == [(100, Fraction(3, 4)), (200, Fraction(3, 4))]
     assert rungs[2:5] == [(level * 100, 1) for level in range(2, 5)]
     assert rungs[5:] == [(280, Fraction(4, 3)), (360, Fraction(4, 3)), (400, Fraction(4, 3))]
-    assert resample.rung(537, 6) == (537, 1)  # models with other level counts are not resampled
+    assert resample.rung(537, 6, 512, 768) == (537, 1)  # models with other level counts are not resampled
 
 
 def test_between_rungs_the_model_level_rises_along_one_scale():
-    assert resample.rung(50, 8) == (150, Fraction(3, 4))
-    assert resample.rung(150, 8) == (275, Fraction(3, 4))  # level 1 goes on at its scale to 3.5
-    assert resample.rung(250, 8) == (250, 1)
-    assert resample.rung(450, 8) == (425, 1)             # level 4 goes on at its scale to 4.5
-    assert resample.rung(550, 8) == (320, Fraction(4, 3))  # halfway from 2.8 to 3.6
-    assert resample.rung(637, 8) == (375, Fraction(4, 3))  # 3.6 + 0.37 · 0.4, at level 7's scale
+    assert resample.rung(50, 8, 512, 768) == (150, Fraction(3, 4))
+    assert resample.rung(150, 8, 512, 768) == (275, Fraction(3, 4))  # level 1 goes on at its scale to 3.5
+    assert resample.rung(250, 8, 512, 768) == (250, 1)
+    assert resample.rung(450, 8, 512, 768) == (425, 1)             # level 4 goes on at its scale to 4.5
+    assert resample.rung(550, 8, 512, 768) == (320, Fraction(4, 3))  # halfway from 2.8 to 3.6
+    assert resample.rung(637, 8, 512, 768) == (375, Fraction(4, 3))  # 3.6 + 0.37 · 0.4, at level 7's scale
     for whole in range(7):
-        path = [resample.rung(100 * whole + step, 8) for step in range(1, 100)]
+        path = [resample.rung(100 * whole + step, 8, 512, 768) for step in range(1, 100)]
         assert len({scale for _, scale in path}) == 1
         assert all(a[0] <= b[0] for a, b in itertools.pairwise(path))
+
+
+def test_small_images_are_not_reduced_where_padding_eats_the_saving():
+    """The network pads what it codes to multiples of 64: 3/4 of 128x192 pads back to
+    128x192, and of 256x384 to 192x320 (62.5 %), against 56 % for a large photo."""
+    assert resample.reduction_pays(512, 768, Fraction(3, 4))
+    assert resample.reduction_pays(3000, 4000, Fraction(3, 4))
+    assert not resample.reduction_pays(128, 192, Fraction(3, 4))
+    assert not resample.reduction_pays(256, 384, Fraction(3, 4))
+    assert resample.rung(50, 8, 256, 384) == (50, 1)  # the network at the level itself
+    assert resample.rung(700, 8, 256, 384) == (400, Fraction(4, 3))  # enlargements stay
 
 
 def test_coded_size_rounds_and_never_reaches_zero():
