@@ -105,14 +105,14 @@ def measured(kodak: dict[str, Any], speed: dict[str, Any]) -> str:
         verdict = "yes" if row["ours"] > row["anchor"] and ssim["ours"] > ssim["anchor"] else "**no**"
         rows.append(f"| {level} | {row['bpp']:.3f} | {row['ours']:.2f} | {row['anchor']:.2f} | "
                     f"{ssim['ours']:.4f} | {ssim['anchor']:.4f} | {verdict} |")
-    enlarged = "; ".join(f"{level}: network level {float(model_level):g} on the image enlarged {scale}x"
-                         for level, (model_level, scale) in enumerate(resample.LADDER) if scale != 1)
+    resized = "; ".join(f"{level}: network level {float(model_level):g} on the image scaled {scale}x"
+                        for level, (model_level, scale) in enumerate(resample.LADDER) if scale != 1)
     return f"""## Kodak (24 images), against JPEG at equal bpp
 
 Real `.pico` files (header included), decoded pixels. JPEG: Pillow (libjpeg-turbo), 4:2:0,
 quality swept and interpolated per image in log-bpp (below JPEG's lowest rate, JPEG's
 lowest-rate quality stands in, which favours JPEG). Levels of the quality ladder
-(`picodec/resample.py`) — {enlarged}; the others run the network at their own level.
+(`picodec/resample.py`) — {resized}; the others run the network at their own level.
 
 | level | bpp | PSNR | PSNR JPEG | MS-SSIM | MS-SSIM JPEG | beats JPEG |
 |---|---|---|---|---|---|---|

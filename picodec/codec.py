@@ -141,7 +141,7 @@ def encode(image: imageio.ImageLike, level: float | None = None, model: str | Co
 def encode_rung(codec: CodecModel, pixels: imageio.Pixels, plane: bytes, steps: int,
                 rung: tuple[int, Fraction], tile: int | None = None, threads: int | None = None) -> bytes:
     """The file of quality level ``steps`` (in hundredths) coded at one rung of a ladder:
-    the network at the model level ``rung[0]`` (in hundredths) on the image enlarged by
+    the network at the model level ``rung[0]`` (in hundredths) on the image scaled by
     ``rung[1]``; ``plane`` is the packed alpha plane (``picodec.alpha``). ``encode`` takes
     the rung from ``resample.rung``; benchmarks/ladder.py tries others."""
     rgb = pixels.rgb
