@@ -33,4 +33,5 @@ for anchor in avif webp jxl jpeg picodec-mse; do
 done
 picodec plot "$OUT/kodak.json" --out "$OUT/report"
 python benchmarks/speed.py > "$OUT/speed.json"
+for level in 0 7; do python benchmarks/speed.py --level $level > "$OUT/speed-level$level.json"; done
 python -m tests.golden.regenerate
