@@ -78,14 +78,13 @@ def rung(steps: int, model_levels: int, height: int, width: int) -> tuple[int, F
 
 def reduction_pays(height: int, width: int, scale: Fraction) -> bool:
     """Whether reducing by ``scale`` leaves the network under 60 % of the pixels it codes at
-    full size, both padded to its 64-px grid (tiling.ALIGN): 3/4 leaves 56 % of a large
+    full size, both padded to its 64-px grid (tiling.align): 3/4 leaves 56 % of a large
     photo, but all of a 128x192 one. On 8 training photos cut to 256x384 (62.5 %) levels 0
     and 1 at 3/4 cost 18-23 % more bytes than at full size and scored lower than full size
     at the same rate (docs/results/fine-levels/rungs-train.md)."""
-    def padded(side: int) -> int:
-        return -(-side // tiling.ALIGN) * tiling.ALIGN
     coded_height, coded_width = coded_size(height, width, scale)
-    return padded(coded_height) * padded(coded_width) * 5 < padded(height) * padded(width) * 3
+    return (tiling.align(coded_height) * tiling.align(coded_width) * 5
+            < tiling.align(height) * tiling.align(width) * 3)
 
 
 def coded_size(height: int, width: int, scale: Fraction) -> tuple[int, int]:

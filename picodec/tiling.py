@@ -29,7 +29,8 @@ def choose_tile(height: int, width: int) -> int:
     return max(side, ALIGN) if side <= SINGLE_TILE_MAX else TILE
 
 
-def _align(n: int) -> int:
+def align(n: int) -> int:
+    """``n`` rounded up to the network's grid, ``ALIGN``."""
     return -(-n // ALIGN) * ALIGN
 
 
@@ -59,7 +60,7 @@ def grid(height: int, width: int, tile: int = TILE, margin: int = MARGIN) -> lis
             before = margin if left > 0 else 0
             after = margin if left + w < width else 0
             tiles.append(Tile(top, left, h, w, above, before,
-                              _align(h + above + below), _align(w + before + after)))
+                              align(h + above + below), align(w + before + after)))
     return tiles
 
 
