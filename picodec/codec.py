@@ -76,12 +76,13 @@ def _check_level(model: CodecModel, level: float, what: str = "level") -> None:
 
 DEFAULT_LEVEL = 4
 SEARCH_STEP = levels.STEPS // 10  # a size or quality target is met to a tenth of a level
+REFINE_STEPS = (0, 20, 80)  # gradient steps per tile at each effort (picodec.model.refine)
 
 
 def encode(image: imageio.ImageLike, level: float | None = None, model: str | CodecModel | None = None,
            threads: int | None = None, tile: int | None = None, max_bytes: int | None = None,
            min_quality: float | None = None, keep_icc: bool = True, keep_exif: bool = True,
-           keep_xmp: bool = True) -> bytes:
+           keep_xmp: bool = True, effort: int = 0) -> bytes:
     """Compress an image (PIL image, numpy array or path) to ``.pico`` bytes.
 
     ``level`` defaults to ``DEFAULT_LEVEL``; it goes in hundredths (4.5 lies between 4 and
@@ -94,6 +95,10 @@ def encode(image: imageio.ImageLike, level: float | None = None, model: str | Co
     A colour profile other than sRGB is stored unless ``keep_icc`` is false
     (``picodec.colour``); transparency is stored losslessly (``picodec.alpha``); EXIF and
     XMP are stored unless ``keep_exif`` or ``keep_xmp`` is false (``picodec.metadata``).
+    ``effort`` above 0 refines each tile's latents by gradient descent
+    (``picodec.model.refine``, ``REFINE_STEPS``): slower, better at the same size. A size or
+    quality search runs without it; its result is then refined and kept where it still fits
+    or still scores enough.
     """
     codec = weights.load(model or weights.DEFAULT_MODEL) if model is None or isinstance(model, str) else model
     if sum(choice is not None for choice in (level, max_bytes, min_quality)) > 1:
@@ -107,10 +112,19 @@ def encode(image: imageio.ImageLike, level: float | None = None, model: str | Co
     plane = b"" if pixels.alpha is None else alpha.pack(pixels.alpha)
     if tile is not None and not 64 <= tile <= 4096:
         raise PicodecError(f"tile size {tile} out of range (64 to 4096)")
+    if not 0 <= effort < len(REFINE_STEPS):
+        raise PicodecError(f"effort {effort} out of range (0 to {len(REFINE_STEPS) - 1})")
 
-    def encode_at(steps: int) -> bytes:
+    def encode_at(steps: int, refine_steps: int = 0) -> bytes:
         return encode_rung(codec, pixels, plane, steps, resample.rung(steps, codec.levels, *rgb.shape[:2]),
-                           tile, threads)
+                           tile, threads, refine_steps)
+
+    def refined(data: bytes, good: Callable[[bytes], bool]) -> bytes:
+        """``data`` coded again at the effort, where that file is ``good`` too."""
+        if not effort:
+            return data
+        again = encode_at(levels.to_steps(container.unpack_header(data)[0].level), REFINE_STEPS[effort])
+        return again if good(again) else data
 
     def search_at(tenth: int) -> bytes:
         return encode_at(tenth * SEARCH_STEP)
@@ -121,9 +135,9 @@ def encode(image: imageio.ImageLike, level: float | None = None, model: str | Co
         if data is None:
             raise PicodecError(f"cannot fit in {max_bytes} bytes (the lowest level needs "
                                f"{len(smallest)}{_metadata_share(smallest)})")
-        return data
+        return refined(data, lambda d: len(d) <= max_bytes)
     if min_quality is None:
-        return encode_at(levels.to_steps(DEFAULT_LEVEL if level is None else level))
+        return encode_at(levels.to_steps(DEFAULT_LEVEL if level is None else level), REFINE_STEPS[effort])
     score = _ssimulacra2_or_error()
 
     def looks_right(data: bytes) -> bool:
@@ -134,12 +148,13 @@ def encode(image: imageio.ImageLike, level: float | None = None, model: str | Co
     if data is None:
         warnings.warn(f"no level reaches SSIMULACRA2 {min_quality:g}; "
                       f"coded at the top level, {codec.levels - 1}", stacklevel=2)
-        return top
-    return data
+        return refined(top, lambda _: True)
+    return refined(data, looks_right)
 
 
 def encode_rung(codec: CodecModel, pixels: imageio.Pixels, plane: bytes, steps: int,
-                rung: tuple[int, Fraction], tile: int | None = None, threads: int | None = None) -> bytes:
+                rung: tuple[int, Fraction], tile: int | None = None, threads: int | None = None,
+                refine_steps: int = 0) -> bytes:
     """The file of quality level ``steps`` (in hundredths) coded at one rung of a ladder:
     the network at the model level ``rung[0]`` (in hundredths) on the image scaled by
     ``rung[1]``; ``plane`` is the packed alpha plane (``picodec.alpha``). ``encode`` takes
@@ -149,8 +164,12 @@ def encode_rung(codec: CodecModel, pixels: imageio.Pixels, plane: bytes, steps: 
     height, width = resample.coded_size(rgb.shape[0], rgb.shape[1], scale)
     coded = rgb if (height, width) == rgb.shape[:2] else resample.to_coded(rgb, height, width)
     size = tile or tiling.choose_tile(height, width)
-    payloads = _map_tiles(lambda t: codec.compress_tile(tiling.extract(coded, t), model_level),
-                          tiling.grid(height, width, size), threads)
+
+    def compress(t: tiling.Tile) -> bytes:
+        return codec.compress_tile(tiling.extract(coded, t), model_level, refine_steps,
+                                   (t.offset_y, t.offset_x, t.height, t.width))
+
+    payloads = _map_tiles(compress, tiling.grid(height, width, size), threads)
     header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],
                               channels=pixels.channels, level=levels.from_steps(steps), tile=size,
                               margin=tiling.MARGIN, icc=pixels.icc, alpha=plane,

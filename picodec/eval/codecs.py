@@ -71,26 +71,29 @@ class Picodec:
     """picodec with one of its shipped models; the knob is the quality level.
 
     ``tile`` forces a tile size (default: the encoder's choice), e.g. to put seams into
-    small images when measuring tiling artefacts.
+    small images when measuring tiling artefacts; ``effort`` is the encoder's effort.
     """
 
     model: str = DEFAULT_MODEL
     points: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 7)
     tile: int | None = None
+    effort: int = 0
 
     @property
     def name(self) -> str:
-        return f"picodec-{self.model}" + (f"@{self.tile}" if self.tile else "")
+        return (f"picodec-{self.model}" + (f"+e{self.effort}" if self.effort else "")
+                + (f"@{self.tile}" if self.tile else ""))
 
     @property
     def settings(self) -> str:
         tiles = f"tile {self.tile}" if self.tile else "default tiling"
-        return f"shipped model '{self.model}', levels {self.points[0]}-{self.points[-1]}, {tiles}"
+        effort = f", effort {self.effort}" if self.effort else ""
+        return f"shipped model '{self.model}', levels {self.points[0]}-{self.points[-1]}, {tiles}{effort}"
 
     def encode(self, rgb: np.ndarray, point: int) -> bytes:
         import picodec
 
-        return picodec.encode(rgb, level=point, model=self.model, tile=self.tile)
+        return picodec.encode(rgb, level=point, model=self.model, tile=self.tile, effort=self.effort)
 
     def decode(self, data: bytes) -> np.ndarray:
         import picodec
@@ -158,10 +161,12 @@ FACTORIES: dict[str, Callable[[], Codec]] = {
 
 
 def get(name: str) -> Codec:
-    """A codec by name: a reference codec above, or ``picodec[-MODEL][@TILE]``."""
-    if name == "picodec" or name.startswith(("picodec-", "picodec@")):
+    """A codec by name: a reference codec above, or ``picodec[-MODEL][+eEFFORT][@TILE]``."""
+    if name == "picodec" or name.startswith(("picodec-", "picodec@", "picodec+")):
         spec, _, tile = name.partition("@")
-        return Picodec(spec.partition("-")[2] or DEFAULT_MODEL, tile=int(tile) if tile else None)
+        spec, _, effort = spec.partition("+e")
+        return Picodec(spec.partition("-")[2] or DEFAULT_MODEL, tile=int(tile) if tile else None,
+                       effort=int(effort) if effort else 0)
     if name not in FACTORIES:
         raise ValueError(f"unknown codec '{name}' (known: picodec, {', '.join(FACTORIES)})")
     return FACTORIES[name]()

@@ -29,6 +29,7 @@ from picodec.entropy.tables import CdfTables
 from picodec.model.config import ModelConfig
 from picodec.model.export import FORMAT
 from picodec.model.pico import DOWNSAMPLE, LATENT_STRIDE, PHASES, PicoModel
+from picodec.model.refine import Refiner, Region
 from picodec.nn.blocks import fold
 from picodec.nn.integer import IntegerNet
 from picodec.weights import model_id
@@ -63,7 +64,7 @@ class CodecModel:
         for part in ("analysis", "hyper_analysis", "synthesis", "context_decoder", "context"):
             fold(getattr(net, part))
         del net.scale_layers  # replaced by the integer network below
-        self.net = net.eval().to(dtype)
+        self.net = net.eval().requires_grad_(False).to(dtype)
         self.dtype = dtype
         self.scale_net = IntegerNet.from_state(tensors, "int.scale")
         self.z_coder = TableCoder(CdfTables.from_state(tensors, "tables.z"))
@@ -100,8 +101,11 @@ class CodecModel:
         return y_hat, s_all
 
     @torch.no_grad()
-    def compress_tile(self, tile: np.ndarray, level: float) -> bytes:
-        """tile: uint8 [H, W, 3] with H, W multiples of 64 -> payload bytes."""
+    def compress_tile(self, tile: np.ndarray, level: float, refine_steps: int = 0,
+                      region: Region | None = None) -> bytes:
+        """tile: uint8 [H, W, 3] with H, W multiples of 64 -> payload bytes. With
+        ``refine_steps``, y is refined that many gradient steps first (``picodec.model.refine``)
+        for the pixels in ``region`` (default: all)."""
         h, w, _ = tile.shape
         x = torch.from_numpy(np.ascontiguousarray(tile)).permute(2, 0, 1)[None].to(self.dtype) / 255
         lv, steps = self._level(level)
@@ -110,6 +114,10 @@ class CodecModel:
         z_int = self.z_coder.clamp(torch.round(z[0]).numpy().astype(np.int64), z_ids, escapes=False)
         sigma = self.scale_net(z_int, steps)
         p = self.net.context_decoder(torch.from_numpy(z_int)[None].to(self.dtype))
+        if refine_steps:
+            sigma_values = self.net.sigma_table().to(self.dtype)[torch.from_numpy(sigma)][None]
+            with torch.enable_grad():
+                y = Refiner(self.net, x, lv, p, sigma_values, region).refine(y, refine_steps)
         _, s = self._phases(p, lv, sigma, None, y)
         encoder = new_encoder()
         self.z_coder.encode(encoder, z_int, z_ids, escapes=False)
