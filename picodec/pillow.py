@@ -2,7 +2,7 @@
 
     >>> import picodec
     >>> from PIL import Image
-    >>> Image.open("photo.jpg").save("photo.pico", level=4)   # model=, tile=, max_bytes=, keep_icc=, …
+    >>> Image.open("photo.jpg").save("photo.pico", level=4)   # model=, effort=, max_bytes=, keep_icc=, …
     >>> image.save("photo.pico", exif=exif)   # other EXIF (or xmp=) than the image's own
     >>> image = Image.open("photo.pico")   # reads the header only: size, mode, info (icc_profile, exif, xmp)
     >>> image.load()                        # decodes with the model named by the file
@@ -26,7 +26,7 @@ from picodec.metadata import Metadata, attach_metadata
 
 FORMAT = "PICO"
 _SAVE_OPTIONS = ("level", "model", "tile", "max_bytes", "min_quality", "keep_icc", "keep_exif",
-                 "keep_xmp")
+                 "keep_xmp", "effort")
 
 
 def _accept(prefix: bytes) -> bool:

@@ -25,6 +25,9 @@ def test_save_and_open_match_the_api(tmp_path):
     assert opened.info == {"level": 1.5, "model": "mse"}
     assert np.array_equal(np.asarray(opened), np.asarray(picodec.decode(data)))
 
+    image.save(path, level=2, effort=1)
+    assert path.read_bytes() == picodec.encode(image, level=2, effort=1) != picodec.encode(image, level=2)
+
 
 def test_grayscale_comes_back_grayscale():
     buffer = io.BytesIO()
