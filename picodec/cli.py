@@ -257,8 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="rate-quality sweep of codecs over a folder of images")
     p.add_argument("data")
     p.add_argument("--codecs", default="picodec,jpeg,webp,avif,jxl,heic",
-                   help="comma-separated: picodec[-MODEL], jpeg, jpegli, webp, avif, avif-slow, jxl, "
-                        "heic")
+                   help="comma-separated: picodec[-MODEL][+eEFFORT][@TILE], jpeg, jpegli, webp, avif, "
+                        "avif-slow, jxl, heic")
     p.add_argument("--out", default="results.json")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images")
