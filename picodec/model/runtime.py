@@ -4,6 +4,7 @@ compress_tile:    tile ─► y, z ─► ẑ = round(z) ─► integer scale ne
                                   └► context decoder ─► p ─► 4 phases ─► s
                   range coder: ẑ (per-channel tables), then s (tables by σ index, escapes
                   for symbols beyond their table: ``picodec.entropy.coder``)
+                  (with refine steps, y is refined before the phases: ``picodec.model.refine``)
 decompress_tile:  range decoder: ẑ ─► σ index ─► every s ─► 4 phases ─► ŷ ─► synthesis
 
 Payloads of format versions 1-2 carry no escapes (their encoder clamped s into the tables):
