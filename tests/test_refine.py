@@ -99,3 +99,11 @@ def test_a_size_search_refines_only_its_result(monkeypatch):
     data = picodec.encode(image, max_bytes=1500, effort=1)
     assert len(data) <= 1500 and refine_steps[-1] == 20 and set(refine_steps[:-1]) == {0}
     assert picodec.info(data)["level"] == picodec.info(plain)["level"]
+
+
+def test_effort_refines_every_tile_down_to_an_11_pixel_edge():
+    image = photo_like(150, 203, seed=2)
+    plain, refined = (picodec.encode(image, level=4, tile=64, effort=e) for e in (0, 1))
+    assert picodec.info(refined)["tile"] == 64 and len(picodec.info(refined)["tile_bytes"]) == 12
+    assert plain != refined and len(refined) <= 1.02 * len(plain)
+    assert np.asarray(picodec.decode(refined)).shape == (150, 203, 3)
