@@ -1,6 +1,6 @@
 """Encode/decode time and peak memory for a 12 MP (4032x3024) image, and model cost.
 
-    python benchmarks/speed.py [--level 4] [--threads N]
+    python benchmarks/speed.py [--level 4] [--threads N] [--effort E]
 
 Each of encode and decode runs in a fresh process, so its peak resident memory is its own.
 The test image is generated (smooth gradients plus fine texture), so no data is needed.
@@ -32,14 +32,14 @@ def test_image() -> np.ndarray:
     return np.clip(base + texture, 0, 255).astype(np.uint8)
 
 
-def run_child(mode: str, level: int, threads: int | None, path: str) -> dict[str, float]:
+def run_child(mode: str, level: int, threads: int | None, path: str, effort: int = 0) -> dict[str, float]:
     import picodec
 
     picodec.decode(picodec.encode(test_image()[:64, :64], level=level))  # load + warm up
     if mode == "encode":
         image = test_image()
         t0 = time.perf_counter()
-        data = picodec.encode(image, level=level, threads=threads)
+        data = picodec.encode(image, level=level, threads=threads, effort=effort)
         seconds = time.perf_counter() - t0
         Path(path).write_bytes(data)
         extra = {"bytes": len(data), "bpp": 8 * len(data) / (WIDTH * HEIGHT)}
@@ -89,17 +89,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--level", type=int, default=4)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--effort", type=int, default=0)
     parser.add_argument("--child", choices=["encode", "decode"], help=argparse.SUPPRESS)
     parser.add_argument("--file", default="/tmp/picodec-speed.pico", help="where the .pico goes")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_child(args.child, args.level, args.threads, args.file)))
+        print(json.dumps(run_child(args.child, args.level, args.threads, args.file, args.effort)))
         return
-    results = {"image": f"{WIDTH}x{HEIGHT}", "level": args.level, "cpu": cpu_name(),
-               "cores": torch.get_num_threads()}
+    results = {"image": f"{WIDTH}x{HEIGHT}", "level": args.level, "effort": args.effort,
+               "cpu": cpu_name(), "cores": torch.get_num_threads()}
     for mode in ("encode", "decode"):
         cmd = [sys.executable, __file__, "--child", mode, "--level", str(args.level),
-               "--file", args.file] + (["--threads", str(args.threads)] if args.threads else [])
+               "--effort", str(args.effort), "--file", args.file]
+        cmd += ["--threads", str(args.threads)] if args.threads else []
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         results[mode] = json.loads(out.strip().splitlines()[-1])
     results["model"] = model_cost()
