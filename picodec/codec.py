@@ -166,8 +166,13 @@ def encode_rung(codec: CodecModel, pixels: imageio.Pixels, plane: bytes, steps: 
     size = tile or tiling.choose_tile(height, width)
 
     def compress(t: tiling.Tile) -> bytes:
+        picture = None
+        if refine_steps and coded is not rgb:
+            from picodec.model.refine import picture_of
+
+            picture = picture_of(rgb, t, height, width)
         return codec.compress_tile(tiling.extract(coded, t), model_level, refine_steps,
-                                   (t.offset_y, t.offset_x, t.height, t.width))
+                                   (t.offset_y, t.offset_x, t.height, t.width), picture)
 
     payloads = _map_tiles(compress, tiling.grid(height, width, size), threads)
     header = container.Header(model_id=codec.id, width=rgb.shape[1], height=rgb.shape[0],

@@ -173,3 +173,42 @@ def resize(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
         first, last = _span(start, stop, coded, height, _support(coded, height))
         return _rows(rgb[first:last], first, coded, height, start, stop, width)
     return _by_strips(np.empty((height, width, 3), np.uint8), strip)
+
+
+def _lanczos3(x: np.ndarray) -> np.ndarray:
+    return np.where(np.abs(x) < 3, np.sinc(x) * np.sinc(x / 3), 0.0)
+
+
+def lanczos_weights(size: int, out_size: int, start: int, stop: int) -> np.ndarray:
+    """Rows start … stop-1 of the [out_size, size] matrix of Pillow's Lanczos resize of one
+    axis from ``size`` to ``out_size`` samples (as ImagingResample computes its kernels)."""
+    scale = size / out_size
+    stretch = max(scale, 1.0)
+    centres = (np.arange(start, stop) + 0.5) * scale
+    first = np.maximum((centres - 3 * stretch + 0.5).astype(int), 0)
+    last = np.minimum((centres + 3 * stretch + 0.5).astype(int), size)
+    x = np.arange(size)[None, :]
+    inside = (x >= first[:, None]) & (x < last[:, None])
+    weights = np.where(inside, _lanczos3((x - centres[:, None] + 0.5) / stretch), 0.0)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def onto_picture(own: tuple[int, int], window: tuple[int, int], coded: int, size: int
+                 ) -> tuple[slice, np.ndarray]:
+    """How one axis of a tile's network input reaches the decoded picture: the picture's
+    samples whose centres fall in the tile's ``own`` coded samples [a, b), and their Lanczos
+    weights over the input's samples ``window`` [w0, w1) (coded coordinates; weights on
+    samples outside the image or the window are dropped and the rest renormalised)."""
+    a, b = own
+    centres = (np.arange(size) + 0.5) * coded / size
+    picked = np.nonzero((centres >= a) & (centres < b))[0]
+    if picked.size == 0:
+        return slice(0, 0), np.zeros((0, window[1] - window[0]))
+    first, stop = int(picked[0]), int(picked[-1]) + 1
+    full = lanczos_weights(coded, size, first, stop)
+    w0, w1 = window
+    weights = np.zeros((stop - first, w1 - w0))
+    lo, hi = max(w0, 0), min(w1, coded)
+    weights[:, lo - w0:hi - w0] = full[:, lo:hi]
+    return slice(first, stop), weights / weights.sum(axis=1, keepdims=True)
+

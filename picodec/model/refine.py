@@ -29,12 +29,16 @@ made the perceptual model's pictures smoother and lowered SSIMULACRA2 at equal r
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from picodec import resample
 from picodec.eval.metrics import ms_ssim_torch
 from picodec.model.pico import PHASES, PicoModel, gaussian_bits, phase_mask
+from picodec.tiling import Tile
 
 W_MS_SSIM = 0.05
 LEARNING_RATE = 0.01
@@ -47,6 +51,31 @@ MIN_SIDE = 16  # the distortion window's shortest side (MS-SSIM needs 11 pixels)
 
 Region = tuple[int, int, int, int]
 """top, left, height, width: the pixels of a network input that reach the picture."""
+
+
+@dataclass(frozen=True)
+class Picture:
+    """Where the network codes the image resized, the decoded picture a tile's output
+    becomes: rows @ x̂ @ colsᵀ (the decoder's Lanczos, ``resample.onto_picture``), to be
+    compared with ``target``, those pixels of the source image."""
+
+    rows: torch.Tensor    # [n, input height]
+    cols: torch.Tensor    # [m, input width]
+    target: torch.Tensor  # [1, 3, n, m] in [0, 1]
+
+
+def picture_of(rgb: np.ndarray, tile: Tile, coded_height: int, coded_width: int) -> Picture | None:
+    """The Picture of ``tile`` where the source ``rgb`` is coded at another size; None
+    where the tile reaches fewer than MIN_SIDE picture pixels either way."""
+    top, left = tile.top - tile.offset_y, tile.left - tile.offset_x
+    rows, row_weights = resample.onto_picture((tile.top, tile.top + tile.height),
+                                              (top, top + tile.input_height), coded_height, rgb.shape[0])
+    cols, col_weights = resample.onto_picture((tile.left, tile.left + tile.width),
+                                              (left, left + tile.input_width), coded_width, rgb.shape[1])
+    if min(len(row_weights), len(col_weights)) < MIN_SIDE:
+        return None
+    target = torch.from_numpy(np.ascontiguousarray(rgb[rows, cols])).permute(2, 0, 1)[None].float() / 255
+    return Picture(torch.from_numpy(row_weights).float(), torch.from_numpy(col_weights).float(), target)
 
 
 def soft_round(r: torch.Tensor, tau: float, generator: torch.Generator) -> torch.Tensor:
@@ -71,8 +100,10 @@ class Refiner:
     """The fixed decoder side of one tile: rate and distortion of any y (see module docstring)."""
 
     def __init__(self, net: PicoModel, x: torch.Tensor, level: torch.Tensor,
-                 p: torch.Tensor, sigma: torch.Tensor, region: Region | None = None) -> None:
+                 p: torch.Tensor, sigma: torch.Tensor, region: Region | None = None,
+                 picture: Picture | None = None) -> None:
         self.net, self.x, self.level, self.p, self.sigma = net, x, level, p, sigma
+        self.picture = picture
         self.pixels = x.shape[-1] * x.shape[-2]
         top, left, height, width = region or (0, 0, *x.shape[-2:])
         self.window = (_span(top, height, x.shape[-2]), _span(left, width, x.shape[-1]))
@@ -94,11 +125,16 @@ class Refiner:
             with torch.no_grad():
                 hard_bits += (mask * gaussian_bits(torch.round(r), self.sigma)).sum().item()
             y_hat = y_hat + mask * (q * s + mu)
-        rows, cols = self.window
-        x_hat = self.net.reconstruct(y_hat, self.level)[..., rows, cols]
-        x = self.x[..., rows, cols]
+        x_hat, x = self.seen(self.net.reconstruct(y_hat, self.level))
         distortion = F.mse_loss(x_hat, x) + W_MS_SSIM * (1 - ms_ssim_torch(x_hat.clamp(0, 1), x).mean())
         return bits / self.pixels, distortion, hard_bits / self.pixels
+
+    def seen(self, x_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The network output as the picture shows it, and what it should show."""
+        if self.picture is not None:
+            return self.picture.rows @ x_hat @ self.picture.cols.T, self.picture.target
+        rows, cols = self.window
+        return x_hat[..., rows, cols], self.x[..., rows, cols]
 
     def start_lambda(self, y: torch.Tensor, generator: torch.Generator) -> float:
         """|∇rate| / |∇distortion| at the network's y: where the two pulls balance."""

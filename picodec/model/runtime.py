@@ -30,7 +30,7 @@ from picodec.entropy.tables import CdfTables
 from picodec.model.config import ModelConfig
 from picodec.model.export import FORMAT
 from picodec.model.pico import DOWNSAMPLE, LATENT_STRIDE, PHASES, PicoModel
-from picodec.model.refine import Refiner, Region
+from picodec.model.refine import Picture, Refiner, Region
 from picodec.nn.blocks import fold
 from picodec.nn.integer import IntegerNet
 from picodec.weights import model_id
@@ -103,10 +103,10 @@ class CodecModel:
 
     @torch.no_grad()
     def compress_tile(self, tile: np.ndarray, level: float, refine_steps: int = 0,
-                      region: Region | None = None) -> bytes:
+                      region: Region | None = None, picture: Picture | None = None) -> bytes:
         """tile: uint8 [H, W, 3] with H, W multiples of 64 -> payload bytes. With
         ``refine_steps``, y is refined that many gradient steps first (``picodec.model.refine``)
-        for the pixels in ``region`` (default: all)."""
+        for the pixels in ``region`` (default: all), or for the resized ``picture``."""
         h, w, _ = tile.shape
         x = torch.from_numpy(np.ascontiguousarray(tile)).permute(2, 0, 1)[None].to(self.dtype) / 255
         lv, steps = self._level(level)
@@ -118,7 +118,7 @@ class CodecModel:
         if refine_steps:
             sigma_values = self.net.sigma_table().to(self.dtype)[torch.from_numpy(sigma)][None]
             with torch.enable_grad():
-                y = Refiner(self.net, x, lv, p, sigma_values, region).refine(y, refine_steps)
+                y = Refiner(self.net, x, lv, p, sigma_values, region, picture).refine(y, refine_steps)
         _, s = self._phases(p, lv, sigma, None, y)
         encoder = new_encoder()
         self.z_coder.encode(encoder, z_int, z_ids, escapes=False)
