@@ -5,10 +5,11 @@ import pytest
 import torch
 
 import picodec
+from picodec import tiling
 from picodec.errors import PicodecError
 from picodec.eval import codecs
 from picodec.eval.metrics import ms_ssim
-from picodec.model.refine import W_MS_SSIM, Refiner, soft_round
+from picodec.model.refine import W_MS_SSIM, Refiner, picture_of, soft_round
 from tests.conftest import photo_like
 
 
@@ -107,3 +108,15 @@ def test_effort_refines_every_tile_down_to_an_11_pixel_edge():
     assert picodec.info(refined)["tile"] == 64 and len(picodec.info(refined)["tile_bytes"]) == 12
     assert plain != refined and len(refined) <= 1.02 * len(plain)
     assert np.asarray(picodec.decode(refined)).shape == (150, 203, 3)
+
+
+def test_a_resized_rung_refines_against_the_decoded_picture():
+    image = photo_like(96, 160, seed=7)
+    tile = tiling.grid(128, 213, 64)[0]
+    picture = picture_of(image, tile, 128, 213)
+    assert picture.target.shape[-2:] == (len(picture.rows), len(picture.cols)) == (48, 48)
+    assert picture.rows.shape[1] == tile.input_height and picture.cols.shape[1] == tile.input_width
+    assert picture_of(image, tiling.grid(128, 203, 64)[3], 128, 203) is None  # 11 coded columns: 8 px
+    plain, refined = (picodec.encode(image, level=6, effort=e) for e in (0, 1))
+    assert len(refined) <= 1.02 * len(plain)
+    assert _distortion(image, refined) < _distortion(image, plain)

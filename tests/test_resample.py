@@ -78,3 +78,18 @@ def test_strips_resample_as_the_whole_image_does(monkeypatch):
         assert a.shape == b.shape
         difference = np.abs(a.astype(int) - b)
         assert difference.max() <= 1 and (difference > 0).mean() < 1e-3
+
+
+def test_lanczos_weights_are_pillows_resize():
+    plane = np.random.default_rng(0).random((90, 40)).astype(np.float32)
+    for size, out in ((90, 67), (90, 120)):
+        pillow = np.asarray(Image.fromarray(plane, mode="F").resize((40, out), resample.LANCZOS))
+        assert np.abs(resample.lanczos_weights(size, out, 0, out) @ plane - pillow).max() < 1e-5
+
+
+def test_a_tile_reaches_the_picture_samples_centred_in_its_own():
+    rows, weights = resample.onto_picture((64, 128), (60, 132), 200, 150)
+    centres = (np.arange(rows.start, rows.stop) + 0.5) * 200 / 150
+    assert centres.min() >= 64 and centres.max() < 128 and (rows.start - 1 + 0.5) * 200 / 150 < 64
+    assert weights.shape == (rows.stop - rows.start, 72) and np.allclose(weights.sum(axis=1), 1)
+    assert np.abs(weights[:, :4]).sum() > 0 and np.abs(weights[:, -4:]).sum() > 0  # into the margins
