@@ -14,6 +14,9 @@ an ordinary ``.pico`` that any decoder reads.
     keep the y of lowest D whose rate is at most R₀ · (1 + RATE_SLACK)
 
 D counts only the pixels that reach the picture: not a tile's margin or mirror padding.
+Where the network codes the image resized (the ladder's bottom and top rungs), D is taken
+on the decoded picture itself, the tile's output through the decoder's Lanczos weights
+(``Picture``), against the source pixels.
 
 Rounding has no useful gradient, so each s is a soft mix of floor and ceiling drawn with
 annealed Gumbel noise (stochastic Gumbel annealing, Yang et al. 2020, "Improving Inference
