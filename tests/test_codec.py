@@ -340,11 +340,30 @@ def test_models_of_your_own_are_found_on_picodec_model_path(tmp_path, monkeypatc
     mine = tmp_path / "mine.safetensors"  # same tensors, another file: another model id
     save_file(load_file(str(shipped)), str(mine), {**read_metadata(shipped), "name": "mine"})
     monkeypatch.setenv("PICODEC_MODEL_PATH", str(tmp_path))
-    for cached in (weights._ids, weights.load):
-        monkeypatch.setattr(weights, cached.__name__, cached.__wrapped__)
+    monkeypatch.setattr(weights, "_ids", weights._ids.__wrapped__)
     data = picodec.encode(photo_like(24, 24), level=2, model="mine")
     assert picodec.info(data)["model"] == "mine"
     assert picodec.decode(data).size == (24, 24)
+
+
+def test_retired_weights_decode_their_files_but_do_not_encode(tmp_path, monkeypatch):
+    from safetensors.torch import load_file, save_file
+
+    from picodec.model.runtime import CodecModel
+    from picodec.train.checkpoint import read_metadata
+
+    shipped = weights.available()[weights.DEFAULT_MODEL]
+    old = tmp_path / "perceptual-0.1.safetensors"  # other bytes, so another model id
+    save_file(load_file(str(shipped)), str(old), {**read_metadata(shipped), "note": "retired"})
+    data = picodec.encode(photo_like(24, 24), level=2, model=CodecModel(old))
+    with pytest.raises(PicodecError, match="not installed"):
+        picodec.decode(data)
+    monkeypatch.setattr(weights, "RETIRED", tmp_path)
+    monkeypatch.setattr(weights, "_ids", weights._ids.__wrapped__)
+    assert picodec.info(data)["model"] == "perceptual-0.1"
+    assert picodec.decode(data).size == (24, 24)
+    with pytest.raises(PicodecError, match="unknown model"):
+        picodec.encode(photo_like(24, 24), model="perceptual-0.1")
 
 
 def test_warnings_do_not_leak_for_plain_rgb():

@@ -7,6 +7,10 @@ model's name needs no torch; only ``load`` imports it (``picodec.model.runtime``
 Models of your own (``picodec export``) are found too when their folder is listed in the
 PICODEC_MODEL_PATH environment variable (folders separated by ``os.pathsep``); a shipped
 model's name wins over theirs.
+
+When a release ships new weights under an old name, the weights they replace move to
+``retired/`` as ``<name>-<last release>.safetensors``: files written with them still
+decode, found by their id, but ``encode`` offers only the current models.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ if TYPE_CHECKING:
     from picodec.model.runtime import CodecModel
 
 FOLDER = Path(__file__).parent
+RETIRED = FOLDER / "retired"
 DEFAULT_MODEL = "perceptual"
 MODEL_ID_BYTES = 8
 
@@ -42,32 +47,39 @@ def available() -> dict[str, Path]:
 
 
 @cache
-def _ids() -> dict[bytes, str]:
-    return {model_id(path): name for name, path in available().items()}
+def _ids() -> dict[bytes, tuple[str, Path]]:
+    """Every model that can decode, by id: the retired ones, then the available ones."""
+    models = {p.stem: p for p in sorted(RETIRED.glob("*.safetensors"))} | available()
+    return {model_id(path): (name, path) for name, path in models.items()}
 
 
 def name_of(identifier: bytes) -> str | None:
-    """The shipped model with this id, if any."""
-    return _ids().get(identifier)
+    """The name of the installed model with this id (a retired one's carries its release)."""
+    found = _ids().get(identifier)
+    return found[0] if found else None
 
 
 @cache
-def load(name: str = DEFAULT_MODEL) -> CodecModel:
-    """A shipped model by name (loaded once per process)."""
+def _load_file(path: Path) -> CodecModel:
     from picodec.model.runtime import CodecModel
 
+    return CodecModel(path)
+
+
+def load(name: str = DEFAULT_MODEL) -> CodecModel:
+    """A shipped model by name (loaded once per process)."""
     models = available()
     if name not in models:
         known = ", ".join(models) or "none"
         raise PicodecError(f"unknown model '{name}' (shipped models: {known})")
-    return CodecModel(models[name])
+    return _load_file(models[name])
 
 
 def load_by_id(identifier: bytes) -> CodecModel:
-    """The shipped model that wrote a file, found from the id in its header."""
-    name = name_of(identifier)
-    if name is None:
+    """The installed model that wrote a file, found from the id in its header."""
+    found = _ids().get(identifier)
+    if found is None:
         raise PicodecError(f"this file was made with a model that is not installed "
                            f"(model id {identifier.hex()}; an earlier release's weights decode "
                            f"it from a folder listed in PICODEC_MODEL_PATH)")
-    return load(name)
+    return _load_file(found[1])
