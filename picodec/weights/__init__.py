@@ -49,8 +49,9 @@ def available() -> dict[str, Path]:
 @cache
 def _ids() -> dict[bytes, tuple[str, Path]]:
     """Every model that can decode, by id: the retired ones, then the available ones."""
-    models = {p.stem: p for p in sorted(RETIRED.glob("*.safetensors"))} | available()
-    return {model_id(path): (name, path) for name, path in models.items()}
+    ids = {model_id(path): (path.stem, path) for path in sorted(RETIRED.glob("*.safetensors"))}
+    ids.update({model_id(path): (name, path) for name, path in available().items()})
+    return ids
 
 
 def name_of(identifier: bytes) -> str | None:
