@@ -211,4 +211,3 @@ def onto_picture(own: tuple[int, int], window: tuple[int, int], coded: int, size
     lo, hi = max(w0, 0), min(w1, coded)
     weights[:, lo - w0:hi - w0] = full[:, lo:hi]
     return slice(first, stop), weights / weights.sum(axis=1, keepdims=True)
-
