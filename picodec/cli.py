@@ -78,6 +78,12 @@ def byte_count(text: str) -> int:
     return count
 
 
+def _summary(output: str, line: str) -> None:
+    """The one line a command prints about what it wrote: to standard error when the
+    output itself went to standard output."""
+    print(f"{output}: {line}", file=sys.stderr if output == STDIO else sys.stdout)
+
+
 def cmd_encode(args: argparse.Namespace) -> None:
     from picodec import codec
 
@@ -90,9 +96,8 @@ def cmd_encode(args: argparse.Namespace) -> None:
                         effort=args.effort)
     _write(args.output, data, args.force)
     fields = codec.info(data)
-    print(f"{args.output}: {fields['width']}x{fields['height']}, level {fields['level']}, "
-          f"{fields['bytes']} bytes, {fields['bpp']:.4f} bpp",
-          file=sys.stderr if args.output == STDIO else sys.stdout)
+    _summary(args.output, f"{fields['width']}x{fields['height']}, level {fields['level']}, "
+                          f"{fields['bytes']} bytes, {fields['bpp']:.4f} bpp")
 
 
 def cmd_decode(args: argparse.Namespace) -> None:
@@ -106,9 +111,8 @@ def cmd_decode(args: argparse.Namespace) -> None:
     image = codec.decode(data, threads=args.threads)
     _write(args.output, image, args.force)
     fields = codec.info(data)
-    print(f"{args.output}: {image.width}x{image.height} {image.mode} from {len(data)} bytes "
-          f"(level {fields['level']}, model {fields['model']})",
-          file=sys.stderr if args.output == STDIO else sys.stdout)
+    _summary(args.output, f"{image.width}x{image.height} {image.mode} from {len(data)} bytes "
+                          f"(level {fields['level']}, model {fields['model']})")
 
 
 def cmd_info(args: argparse.Namespace) -> None:
