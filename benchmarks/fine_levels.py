@@ -14,11 +14,12 @@ prints, per photo set:
   bisection of ``--max-size`` and ``--min-quality`` assumes neither happens);
 - per step between two whole levels, how far the tenths' scores lie above (or below) the
   straight line from one whole level to the next in (log bytes, score);
-- ``--min-quality``: the bytes the encoder's bisection (``picodec.codec._bisect``, run over
-  the recorded files) picks over tenths and over whole levels, for each target, and those
-  of the lowest single whole level that brings every photo to the target;
+- ``--min-quality``: the bytes the encoder's search (``picodec.search``, run over the
+  recorded files) picks over tenths and over whole levels, for each target, and those of
+  the lowest single whole level that brings every photo to the target, and how many tries
+  the search over tenths took (bisection takes 6 or 7);
 - ``--max-size``: how full the files picked over tenths and over whole levels are, for each
-  budget in bits per pixel.
+  budget in bits per pixel, and the search's tries.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import picodec
-from picodec.codec import _bisect
+from picodec import search
 from picodec.eval.metrics import psnr, ssimulacra2
 from picodec.eval.rd import load_rgb
 
@@ -55,10 +56,16 @@ def code(data: Path, out: Path, model: str, shard: str, tenths: range) -> None:
                 records.flush()
 
 
-def _pick(points: dict[int, dict], grid: list[int], good, highest: bool) -> dict | None:
-    """The encoder's bisection over the recorded files at ``grid``'s tenths."""
-    found, top = _bisect(lambda i: bytes([i]), len(grid), lambda d: good(points[grid[d[0]]]), highest)
-    return None if found is None and highest else points[grid[(found or top)[0]]]
+def _pick(points: dict[int, dict], grid: list[int], target: float, size: bool) -> search.Found[dict]:
+    """The encoder's search over the recorded files at ``grid``'s tenths: the highest whose
+    bytes fit ``target`` (``size``), or the lowest that scores ``target`` on SSIMULACRA2."""
+    def value(record: dict) -> float:
+        return 8 * record["bytes"] / record["pixels"] if size else record["ssimulacra2"]
+
+    shape = search.BITS_PER_PIXEL if size else search.SSIMULACRA2
+    goal = 8 * target / points[0]["pixels"] if size else target
+    return search.search(lambda i: (value(points[grid[i]]), points[grid[i]]), len(grid), goal, shape,
+                         highest=size)
 
 
 def report(files: list[Path], targets: list[float], budgets: list[float]) -> None:
@@ -94,45 +101,52 @@ def report(files: list[Path], targets: list[float], budgets: list[float]) -> Non
 
     print("\n| SSIMULACRA2 target | one level for all photos: level, bytes | --min-quality over "
           "whole levels, bytes | over tenths, bytes | tenths save against one level | against "
-          "whole levels | photos no level brings there | missed by the bisection (tenths) |")
-    print("|---|---|---|---|---|---|---|---|")
+          "whole levels | photos no level brings there | missed by the search (tenths) | tries "
+          "(tenths) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    all_tries: dict[str, list[int]] = {"quality": [], "size": []}
     for target in targets:
         def good(record, target=target):
             return record["ssimulacra2"] >= target
 
-        whole = sum(_pick(p, wholes, good, highest=False)["bytes"] for p in per_image.values())
-        picks = [_pick(p, tenths, good, highest=False) for p in per_image.values()]
-        fine = sum(pick["bytes"] for pick in picks)
+        whole = sum(_pick(p, wholes, target, size=False).file["bytes"] for p in per_image.values())
+        found = [_pick(p, tenths, target, size=False) for p in per_image.values()]
+        fine = sum(f.file["bytes"] for f in found)
         unreachable = sum(not any(good(r) for r in p.values()) for p in per_image.values())
-        missed = sum(pick["ssimulacra2"] < target for pick in picks) - unreachable
+        missed = sum(f.file["ssimulacra2"] < target for f in found) - unreachable
         fixed = next((t for t in wholes if all(good(p[t]) for p in per_image.values())), None)
         if fixed is None:
             one, saved = "none", ""
         else:
             fixed_bytes = sum(p[fixed]["bytes"] for p in per_image.values())
             one, saved = f"{fixed // 10}, {fixed_bytes:,}", f"{1 - fine / fixed_bytes:.1%}"
+        all_tries["quality"] += [f.tries for f in found]
         print(f"| {target:g} | {one} | {whole:,} | {fine:,} | {saved} | {1 - fine / whole:.1%} | "
-              f"{unreachable} | {missed} |")
+              f"{unreachable} | {missed} | {np.mean([f.tries for f in found]):.1f} |")
 
-    print("\n| budget, bpp | files filled, whole levels | filled, tenths | photos that fit no level |")
-    print("|---|---|---|---|")
+    print("\n| budget, bpp | files filled, whole levels | filled, tenths | photos that fit no level "
+          "| tries (tenths) |")
+    print("|---|---|---|---|---|")
     for bpp in budgets:
         fills: dict[str, list[float]] = {"whole": [], "tenths": []}
-        misses = 0
+        misses, tries = 0, []
         for p in per_image.values():
             budget = bpp * p[0]["pixels"] / 8
-
-            def fits(record, budget=budget):
-                return record["bytes"] <= budget
-
             for name, grid in (("whole", wholes), ("tenths", tenths)):
-                pick = _pick(p, grid, fits, highest=True)
-                if pick is None:
+                fit = _pick(p, grid, budget, size=True)
+                if name == "tenths":
+                    tries.append(fit.tries)
+                if not fit.met:
                     misses += name == "whole"
                 else:
-                    fills[name].append(pick["bytes"] / budget)
+                    fills[name].append(fit.file["bytes"] / budget)
         print(f"| {bpp:g} | {np.mean(fills['whole']):.1%} (lowest {min(fills['whole']):.1%}) | "
-              f"{np.mean(fills['tenths']):.1%} (lowest {min(fills['tenths']):.1%}) | {misses} |")
+              f"{np.mean(fills['tenths']):.1%} (lowest {min(fills['tenths']):.1%}) | {misses} | "
+              f"{np.mean(tries):.1f} |")
+        all_tries["size"] += tries
+    print("\nTries of the search over tenths, all targets and budgets above: "
+          + "; ".join(f"{name} {np.mean(n):.2f} on average, at most {max(n)}, more than 7 (bisection's "
+                      f"most) {sum(k > 7 for k in n)} of {len(n)} times" for name, n in all_tries.items()))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,4 +15,4 @@ from picodec.pillow import register as _register_pillow
 _register_pillow()
 
 __all__ = ["PicodecError", "decode", "encode", "info"]
-__version__ = "0.13.1"
+__version__ = "0.14.0"

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 from PIL import Image
 
-from picodec import alpha, colour, container, imageio, levels, resample, tiling, weights
+from picodec import alpha, colour, container, imageio, levels, resample, search, tiling, weights
 from picodec.errors import PicodecError
 from picodec.metadata import Metadata, exif_tag_names
 
@@ -90,11 +90,12 @@ def encode(image: imageio.ImageLike, level: float | None = None, model: str | Co
     fits. ``min_quality`` picks the lowest level whose decoded image scores at least that
     SSIMULACRA2 (``picodec.eval.metrics``; 90 is visually lossless, 70 high quality, 50
     medium) against the input, or the top level, with a warning, when none does. Both
-    bisect the levels in tenths (up to 7 encodes, and decodes for the quality; the rate and the
-    quality rise with the level). ``tile`` overrides the tile size (``tiling.choose_tile``).
-    A colour profile other than sRGB is stored unless ``keep_icc`` is false
-    (``picodec.colour``); transparency is stored losslessly (``picodec.alpha``); EXIF and
-    XMP are stored unless ``keep_exif`` or ``keep_xmp`` is false (``picodec.metadata``).
+    search the levels in tenths (``picodec.search``: about 3-4 encodes, and decodes for the
+    quality; the rate and the quality rise with the level). ``tile`` overrides the tile
+    size (``tiling.choose_tile``). A colour profile other than sRGB is stored unless
+    ``keep_icc`` is false (``picodec.colour``); transparency is stored losslessly
+    (``picodec.alpha``); EXIF and XMP are stored unless ``keep_exif`` or ``keep_xmp`` is
+    false (``picodec.metadata``).
     ``effort`` above 0 refines each tile's latents by gradient descent
     (``picodec.model.refine``, ``REFINE_STEPS``): slower, better at the same size. A size or
     quality search runs without it; its result is then refined and kept where it still fits
@@ -126,30 +127,36 @@ def encode(image: imageio.ImageLike, level: float | None = None, model: str | Co
         again = encode_at(levels.to_steps(container.unpack_header(data)[0].level), REFINE_STEPS[effort])
         return again if good(again) else data
 
-    def search_at(tenth: int) -> bytes:
-        return encode_at(tenth * SEARCH_STEP)
-
     tenths = (codec.levels - 1) * levels.STEPS // SEARCH_STEP + 1
     if max_bytes is not None:
-        data, smallest = _bisect(search_at, tenths, lambda d: len(d) <= max_bytes, highest=True)
-        if data is None:
+        pixels_per_bit = rgb.shape[0] * rgb.shape[1] / 8
+
+        def bpp_at(tenth: int) -> tuple[float, bytes]:
+            data = encode_at(tenth * SEARCH_STEP)
+            return len(data) / pixels_per_bit, data
+
+        fit = search.search(bpp_at, tenths, max_bytes / pixels_per_bit, search.BITS_PER_PIXEL, highest=True)
+        if not fit.met:
             raise PicodecError(f"cannot fit in {max_bytes} bytes (the lowest level needs "
-                               f"{len(smallest)}{_metadata_share(smallest)})")
-        return refined(data, lambda d: len(d) <= max_bytes)
+                               f"{len(fit.file)}{_metadata_share(fit.file)})")
+        return refined(fit.file, lambda d: len(d) <= max_bytes)
     if min_quality is None:
         return encode_at(levels.to_steps(DEFAULT_LEVEL if level is None else level), REFINE_STEPS[effort])
     score = _ssimulacra2_or_error()
 
-    def looks_right(data: bytes) -> bool:
-        decoded = np.asarray(decode(data, threads, codec).convert("RGB"))
-        return score(rgb, decoded) >= min_quality
+    def quality_of(data: bytes) -> float:
+        return score(rgb, np.asarray(decode(data, threads, codec).convert("RGB")))
 
-    data, top = _bisect(search_at, tenths, looks_right, highest=False)
-    if data is None:
+    def quality_at(tenth: int) -> tuple[float, bytes]:
+        data = encode_at(tenth * SEARCH_STEP)
+        return quality_of(data), data
+
+    good = search.search(quality_at, tenths, min_quality, search.SSIMULACRA2, highest=False)
+    if not good.met:
         warnings.warn(f"no level reaches SSIMULACRA2 {min_quality:g}; "
                       f"coded at the top level, {codec.levels - 1}", stacklevel=2)
-        return refined(top, lambda _: True)
-    return refined(data, looks_right)
+        return refined(good.file, lambda _: True)
+    return refined(good.file, lambda d: quality_of(d) >= min_quality)
 
 
 def encode_rung(codec: CodecModel, pixels: imageio.Pixels, plane: bytes, steps: int,
@@ -190,23 +197,6 @@ def _metadata_share(data: bytes) -> str:
     if len(bare) == len(data):
         return ""
     return f", {len(data) - len(bare)} of them EXIF and XMP, which --ignore-exif/--ignore-xmp leave out"
-
-
-def _bisect(encode_at: Callable[[int], bytes], count: int, good: Callable[[bytes], bool],
-            highest: bool) -> tuple[bytes | None, bytes]:
-    """Bisect the steps 0 … count-1 for the highest (or lowest) whose file is ``good``, where
-    goodness holds below (above) some step. Returns that file, or None if no step is good,
-    and the last file coded at the far end (the lowest step's or the highest's)."""
-    low, high, found, last = 0, count - 1, None, b""
-    while low <= high:
-        middle = (low + high) // 2
-        last = encode_at(middle)
-        if good(last):
-            found = last
-            low, high = (middle + 1, high) if highest else (low, middle - 1)
-        else:
-            low, high = (low, middle - 1) if highest else (middle + 1, high)
-    return found, last
 
 
 def _ssimulacra2_or_error() -> Callable[[np.ndarray, np.ndarray], float]:

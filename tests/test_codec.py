@@ -129,26 +129,6 @@ def test_min_quality_without_its_package_is_one_clear_error(monkeypatch):
         picodec.encode(photo_like(32, 32), min_quality=70)
 
 
-@pytest.mark.parametrize(("highest", "good", "found", "asked_at_most"), [
-    (True, lambda data: len(data) <= 4550, 4500, 7),   # --max-size: the highest step that fits
-    (False, lambda data: len(data) >= 4550, 4600, 7),  # --min-quality: the lowest that is good
-    (True, lambda data: False, None, 6),
-    (False, lambda data: False, None, 7),
-])
-def test_bisection_asks_few_levels(highest, good, found, asked_at_most):
-    asked = []
-
-    def encode_at(step: int) -> bytes:
-        asked.append(step)
-        return bytes(100 * (step + 1))
-
-    data, last = codec._bisect(encode_at, 71, good, highest)  # 0, 0.1, … 7
-    assert (None if data is None else len(data)) == found
-    assert len(asked) <= asked_at_most
-    if found is None:  # the far end was coded last: the lowest step, or the highest
-        assert len(last) == (100 if highest else 7100)
-
-
 @pytest.mark.parametrize("level", [4, 7])  # 7: the tiles code the image enlarged
 def test_pixels_do_not_depend_on_the_thread_count(level):
     data = picodec.encode(photo_like(520, 1030, seed=4), level=level, tile=504)
