@@ -91,7 +91,8 @@ def search(try_step: Callable[[int], tuple[float, T]], count: int, target: float
     while True:
         value, file = try_step(step)
         tries += 1
-        if value <= target if highest else value < target:
+        below = value <= target if highest else value < target  # fits the size, or scores too low
+        if below:
             low, at_low = step, (shape.of(value), file)
         else:
             high, at_high = step, (shape.of(value), file)
