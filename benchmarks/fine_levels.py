@@ -11,7 +11,7 @@ tenths, to redo the records of a changed part of the ladder). ``report`` reads t
 prints, per photo set:
 
 - how often a tenth costs fewer bytes or scores lower than the tenth below it (the
-  bisection of ``--max-size`` and ``--min-quality`` assumes neither happens);
+  search of ``--max-size`` and ``--min-quality`` assumes neither happens);
 - per step between two whole levels, how far the tenths' scores lie above (or below) the
   straight line from one whole level to the next in (log bytes, score);
 - ``--min-quality``: the bytes the encoder's search (``picodec.search``, run over the
