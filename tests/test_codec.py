@@ -86,7 +86,7 @@ def test_a_bad_level_is_one_clear_error(level, message):
 def test_max_bytes_picks_the_highest_level_that_fits():
     image = photo_like(256, 384, seed=5)
     sizes = [len(picodec.encode(image, level=level)) for level in range(8)]
-    # bisection relies on the rate rising with the level: true of every Kodak photo, not of
+    # the search relies on the rate rising with the level: true of every Kodak photo, not of
     # every tiny synthetic image at the enlarged levels 5-7 (README, --max-size)
     assert sizes == sorted(sizes)
     limit = (sizes[5] + sizes[6]) // 2
@@ -107,7 +107,7 @@ def test_min_quality_picks_the_lowest_level_that_looks_right():
     image = photo_like(128, 160, seed=3)
     files = [picodec.encode(image, level=level) for level in range(8)]
     scores = [ssimulacra2(image, np.asarray(picodec.decode(data))) for data in files]
-    assert scores == sorted(scores)  # bisection relies on it, as --max-size on the rate
+    assert scores == sorted(scores)  # the search relies on it, as --max-size on the rate
     target = (scores[3] + scores[4]) / 2
     data = picodec.encode(image, min_quality=target)
     level = container.unpack(data)[0].level
