@@ -68,13 +68,34 @@ def _pick(points: dict[int, dict], grid: list[int], target: float, size: bool) -
                          highest=size)
 
 
-def report(files: list[Path], targets: list[float], budgets: list[float]) -> None:
+def _photos(files: list[Path]) -> dict[str, dict[int, dict]]:
+    """The records of each photo with every tenth recorded, by tenth."""
     per_image: dict[str, dict[int, dict]] = defaultdict(dict)
     for file in files:
         for line in file.read_text().splitlines():
             record = json.loads(line)
             per_image[record["image"]][record["tenth"]] = record
-    per_image = {name: points for name, points in per_image.items() if len(points) == TENTHS}
+    return {name: points for name, points in per_image.items() if len(points) == TENTHS}
+
+
+def shape(files: list[Path]) -> None:
+    """Print the mean photo's curves of ``picodec.search``: log bits per pixel and
+    SSIMULACRA2 at every tenth, averaged over the photos of every records file (one file
+    per model), and held where they would fall (SSIMULACRA2 falls at level 2, where the
+    scale changes)."""
+    photos = [points for file in files for points in _photos([file]).values()]
+    curves = {"BITS_PER_PIXEL": ([np.log(8 * p[t]["bytes"] / p[t]["pixels"]) for t in range(TENTHS)]
+                                 for p in photos),
+              "SSIMULACRA2": ([p[t]["ssimulacra2"] for t in range(TENTHS)] for p in photos)}
+    for name, rows in curves.items():
+        mean = np.maximum.accumulate(np.mean(list(rows), axis=0))  # a shape never falls
+        values = [f"{round(v, 2) + 0.0:.2f}" for v in mean]  # + 0.0: no "-0.00"
+        lines = ",\n    ".join(", ".join(values[i:i + 10]) for i in range(0, TENTHS, 10))
+        print(f"{name} = Shape(log={name == 'BITS_PER_PIXEL'}, curve=(\n    {lines}))")
+
+
+def report(files: list[Path], targets: list[float], budgets: list[float]) -> None:
+    per_image = _photos(files)
     tenths, wholes = list(range(TENTHS)), list(range(0, TENTHS, 10))
     steps = len(per_image) * (TENTHS - 1)
     cheaper = sum(p[t + 1]["bytes"] < p[t]["bytes"] for p in per_image.values() for t in range(TENTHS - 1))
@@ -162,10 +183,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("records", type=Path, nargs="+")
     p.add_argument("--targets", type=float, nargs="+", default=[30, 40, 50, 60, 70])
     p.add_argument("--budgets", type=float, nargs="+", default=[0.15, 0.3, 0.5, 0.8])
+    p = steps.add_parser("shape", help="the mean photo's curves for picodec.search")
+    p.add_argument("records", type=Path, nargs="+", help="one records file per model")
     args = parser.parse_args(argv)
     if args.step == "code":
         first, last = args.tenths
         code(args.data, args.out, args.model, args.shard, range(first, last + 1))
+    elif args.step == "shape":
+        shape(args.records)
     else:
         report(args.records, args.targets, args.budgets)
 

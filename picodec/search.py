@@ -14,8 +14,7 @@ where the fitted curve meets the target:
 
 Where the value rises with the level it finds the tenth that bisection finds (each tenth's
 file is the same whichever search asks for it), in about half the tries: on Kodak, both
-models, 3.0 for a size and 3.5 for a quality on average, where bisection takes 6 or 7; 2 %
-of the quality searches, caught on a plateau of scores, take 8 to 11
+models, 2.8 for a size and 3.3 for a quality on average, where bisection takes 6 or 7
 (docs/results/fine-levels/kodak.md).
 """
 
@@ -27,42 +26,56 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import numpy as np
+
 T = TypeVar("T")
 HALVE_WITHIN = 3  # tries: a bracket that has not halved in this many is bisected
 
 
 @dataclass(frozen=True)
 class Shape:
-    """How a measure rises along the whole levels on a mean photo: its value at level 0 and
-    the rise from each level to the next (of its logarithm where ``log``), spread evenly
-    over the tenths in between."""
+    """How a measure rises with the level on a mean photo: its value (its logarithm where
+    ``log``) at every tenth of the levels, never falling."""
 
-    start: float
-    per_level: tuple[float, ...]
     log: bool
+    curve: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if any(later < earlier for earlier, later in zip(self.curve, self.curve[1:], strict=False)):
+            raise ValueError("a shape's curve must not fall")
 
     def of(self, value: float) -> float:
         return math.log(max(value, 1e-12)) if self.log else value
 
-    def curve(self, count: int) -> list[float]:
-        """The mean photo's value at each of ``count`` steps from level 0 to the top. Where
-        the steps do not split evenly into the shape's levels (another ladder), a straight
-        line from its start to its end."""
-        per_step = (count - 1) / len(self.per_level)
-        if per_step != int(per_step):
-            total = sum(self.per_level)
-            return [self.start + total * step / max(count - 1, 1) for step in range(count)]
-        curve = [self.start]
-        for rise in self.per_level:
-            for _ in range(int(per_step)):
-                curve.append(curve[-1] + rise / per_step)
-        return curve
+    def at(self, count: int) -> list[float]:
+        """The curve at ``count`` evenly spaced steps from its start to its end: its own
+        tenths where ``count`` is their number, fewer or more for another ladder."""
+        positions = np.linspace(0, len(self.curve) - 1, count)
+        return [float(v) for v in np.interp(positions, np.arange(len(self.curve)), self.curve)]
 
 
-# Kodak, every tenth of levels 0-7 of both shipped models as real files
-# (docs/results/fine-levels/kodak.md), the two models averaged.
-BITS_PER_PIXEL = Shape(-2.34, (0.58, 0.56, 0.40, 0.28, 0.21, 0.25, 0.11), log=True)
-SSIMULACRA2 = Shape(-25.5, (27.5, 21.3, 16.7, 8.4, 5.7, 7.6, 2.5), log=False)
+# The mean of Kodak's 24 photos with both shipped models at every tenth of levels 0-7, as
+# real files (docs/results/fine-levels/kodak.md): `python benchmarks/fine_levels.py shape
+# docs/results/fine-levels/kodak-*.jsonl`. Bits per pixel rise by a step at level 5, and
+# SSIMULACRA2 by one at level 5 and not at all at level 2, where the ladder changes scale.
+BITS_PER_PIXEL = Shape(log=True, curve=(
+    -2.34, -2.27, -2.21, -2.14, -2.08, -2.02, -1.98, -1.90, -1.87, -1.79,
+    -1.76, -1.68, -1.63, -1.56, -1.51, -1.45, -1.39, -1.35, -1.30, -1.26,
+    -1.20, -1.17, -1.11, -1.07, -1.02, -0.99, -0.96, -0.91, -0.88, -0.83,
+    -0.80, -0.78, -0.74, -0.71, -0.69, -0.65, -0.63, -0.60, -0.58, -0.55,
+    -0.52, -0.51, -0.50, -0.48, -0.47, -0.46, -0.45, -0.44, -0.42, -0.41,
+    -0.31, -0.26, -0.24, -0.22, -0.20, -0.17, -0.14, -0.13, -0.10, -0.07,
+    -0.06, -0.04, -0.04, -0.03, -0.01, 0.00, 0.01, 0.02, 0.03, 0.04,
+    0.05))
+SSIMULACRA2 = Shape(log=False, curve=(
+    -25.53, -22.57, -19.65, -16.91, -14.05, -11.23, -8.40, -5.66, -2.97, -0.46,
+    2.02, 5.38, 8.55, 11.48, 14.08, 16.63, 18.95, 21.04, 22.71, 24.24,
+    24.24, 25.39, 27.28, 29.28, 31.08, 32.84, 34.46, 35.95, 37.46, 38.78,
+    40.06, 41.22, 42.19, 43.22, 44.18, 44.98, 45.68, 46.50, 47.18, 47.89,
+    48.47, 48.78, 49.04, 49.31, 49.64, 49.90, 50.10, 50.36, 50.60, 50.91,
+    54.20, 55.21, 56.13, 57.03, 57.80, 58.56, 59.22, 59.92, 60.55, 61.21,
+    61.81, 62.08, 62.34, 62.55, 62.84, 63.12, 63.34, 63.60, 63.82, 64.02,
+    64.27))
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,7 @@ def search(try_step: Callable[[int], tuple[float, T]], count: int, target: float
     the step: the highest whose value is at most ``target`` (``highest``: a size limit), or
     the lowest whose value is at least ``target`` (a quality)."""
     goal = shape.of(target)
-    curve = shape.curve(count)
+    curve = shape.at(count)
     step = _nearest(_where(curve, goal), highest, -1, count)
     low, high = -1, count  # the bracket: low is below the target (fits a size), high is not
     at_low: tuple[float, T] | None = None
@@ -123,7 +136,8 @@ def _fitted(curve: list[float], goal: float, low: tuple[int, tuple[float, T] | N
     tried, meets ``goal``."""
     (low_step, at_low), (high_step, at_high) = low, high
     if at_low is not None and at_high is not None:
-        stretch = (at_high[0] - at_low[0]) / (curve[high_step] - curve[low_step])
+        rise = curve[high_step] - curve[low_step]
+        stretch = (at_high[0] - at_low[0]) / rise if rise > 0 else 0
         if stretch <= 0:
             return (low_step + high_step) / 2
         return _where(curve, curve[low_step] + (goal - at_low[0]) / stretch)

@@ -14,7 +14,7 @@ def photo_curves(shape: search.Shape, count: int, seed: int) -> list[list[float]
     """Rising value curves (bpp or SSIMULACRA2 per tenth) of made-up photos: the shape's mean
     curve shifted, stretched and bent a little, and noisy, as real photos' are."""
     rng = np.random.default_rng(seed)
-    mean = np.array(shape.curve(TENTHS))
+    mean = np.array(shape.at(TENTHS))
     curves = []
     for _ in range(count):
         rises = np.diff(mean) * rng.uniform(0.6, 1.6) * rng.uniform(0.5, 1.5, TENTHS - 1)
@@ -72,3 +72,8 @@ def test_values_that_fall_somewhere_still_give_a_step_that_meets_the_target():
                 neighbour = found.file + 1 if highest else found.file - 1
                 if 0 <= neighbour < len(values):
                     assert values[neighbour] > target if highest else values[neighbour] < target
+
+
+def test_a_shape_that_falls_is_refused():
+    with pytest.raises(ValueError, match="must not fall"):
+        search.Shape(log=False, curve=(1.0, 2.0, 1.5))
