@@ -129,13 +129,13 @@ def encode(image: imageio.ImageLike, level: float | None = None, model: str | Co
 
     tenths = (codec.levels - 1) * levels.STEPS // SEARCH_STEP + 1
     if max_bytes is not None:
-        pixels_per_bit = rgb.shape[0] * rgb.shape[1] / 8
+        area = rgb.shape[0] * rgb.shape[1]  # pixels
 
         def bpp_at(tenth: int) -> tuple[float, bytes]:
             data = encode_at(tenth * SEARCH_STEP)
-            return len(data) / pixels_per_bit, data
+            return 8 * len(data) / area, data
 
-        fit = search.search(bpp_at, tenths, max_bytes / pixels_per_bit, search.BITS_PER_PIXEL, highest=True)
+        fit = search.search(bpp_at, tenths, 8 * max_bytes / area, search.BITS_PER_PIXEL, highest=True)
         if not fit.met:
             raise PicodecError(f"cannot fit in {max_bytes} bytes (the lowest level needs "
                                f"{len(fit.file)}{_metadata_share(fit.file)})")
