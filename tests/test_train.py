@@ -1,10 +1,13 @@
 """Stage-1 training: a few real steps, resume, export to a working codec, and DDP."""
 
 import csv
+import importlib.util
+import json
 import subprocess
 import sys
 import warnings
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -245,3 +248,37 @@ def test_bf16_warns_only_where_the_cpu_lacks_bfloat16(bf16):
         warnings.simplefilter("always")
         warn_slow_bf16(TrainConfig(bf16=bf16), torch.device("cpu"))
     assert any("bfloat16" in str(w.message) for w in caught) == slow
+
+
+def test_the_gpu_kit_keeps_a_call_for_the_next_to_go_on_from(tmp_path, data_dir):
+    """training/gpu/keep.py: a call's pair in float16, its steps and seed added up."""
+    spec = importlib.util.spec_from_file_location(
+        "keep", Path(__file__).resolve().parents[1] / "training" / "gpu" / "keep.py")
+    keep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(keep)
+    small = ModelConfig(channels=(8, 8, 16, 16), latent=16, hyper=8, hyper_hidden=16, prior=16,
+                        context_hidden=16, scale_hidden=16)
+    resume = tmp_path / "resume"
+    for call, (seed, steps) in enumerate([(3, 2491), (4, 2101)]):  # logged every 10 steps
+        returned = tmp_path / f"call{call}"
+        (returned / "models").mkdir(parents=True)
+        torch.manual_seed(call)
+        models = {arm: PicoModel(small) for arm in keep.ARMS}
+        for arm, model in models.items():
+            export(model, returned / "models" / f"{arm}.safetensors", arm)
+            rows = "".join(f"{s},3\n" for s in range(0, steps, 10))
+            (returned / f"{arm}.csv").write_text("step,level\n" + rows)
+        (returned / "gpu.json").write_text(json.dumps({"seed": seed, "batch": 32}))
+        history = keep.keep(returned, resume)
+    assert history["next_seed"] == 5 and len(history["calls"]) == 2
+    assert history["steps"] == {"gpu": 2491 + 2101, "gpu-notext": 2491 + 2101}
+
+    kept = resume / "gpu.safetensors"
+    loaded = PicoModel(small)
+    load_checkpoint(kept, loaded)
+    for name, value in models["gpu"].state_dict().items():  # the last call's weights
+        assert torch.allclose(loaded.state_dict()[name], value, rtol=1e-3, atol=1e-4), name
+    cfg = TrainConfig(data=str(data_dir), out=str(tmp_path / "run"), patch=64, batch=2,
+                      steps=1, checkpoint_every=1, threads=1, init=str(kept))
+    trained = ModelConfig.from_json(read_metadata(train(cfg, progress=False))["model_config"])
+    assert trained == small

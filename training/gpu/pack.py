@@ -6,9 +6,10 @@
     PyPI ─► wheels the device lacks (constriction, for Python 3.12) ─► .gpu/whl/
 
 What travels with a device call is capped at 64 MiB with the repository, so the photos are
-shrunk and, if they still do not fit ``--budget``, the ones with detected text are kept
-first. The mask cache is keyed by file content (train.text.mask_key), so the packed masks
-are found wherever the folder lands. Run it from the repository root; training/gpu/run.sh
+shrunk and, if they still do not fit (``--budget``, or less where the repository with the
+weights ``keep.py`` stores in it leaves less), the ones with detected text are kept first. The mask
+cache is keyed by file content (train.text.mask_key), so the packed masks are found wherever
+the folder lands. Run it from the repository root; training/gpu/run.sh
 uses the result on the device.
 """
 
@@ -29,6 +30,8 @@ from picodec.train.text import detected_masks, installed_fonts, mask_key, store_
 
 WHEELS = ["constriction==0.5.0"]
 MIB = 1 << 20
+TRAVEL_LIMIT = 64 * MIB  # what one device call carries, the repository included
+MARGIN = 1 * MIB  # for files added to the repository between packing and the call
 
 
 def shrunk(image: Image.Image, side: int, short_min: int) -> tuple[int, int]:
@@ -95,6 +98,14 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def tree_bytes() -> int:
+    """What of the repository travels with a call: tracked files and untracked ones git does
+    not ignore (the weights keep.py stores among them)."""
+    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                             capture_output=True, check=True).stdout.decode()
+    return sum(p.stat().st_size for p in map(Path, listing.split("\0")) if p.is_file())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default="../shared/data/train")
@@ -102,7 +113,8 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=3, help="take every Nth photo")
     parser.add_argument("--side", type=int, default=576, help="long side at most (px)")
     parser.add_argument("--quality", type=int, default=87, help="JPEG quality (4:4:4)")
-    parser.add_argument("--budget", type=float, default=24, help="MiB of photos at most")
+    parser.add_argument("--budget", type=float, default=24,
+                        help="MiB of photos at most (less where the call's 64 MiB leave less)")
     parser.add_argument("--fonts", type=int, default=16)
     parser.add_argument("--mask-cache", default="runs/text-masks")
     args = parser.parse_args()
@@ -110,13 +122,17 @@ def main() -> None:
     out = Path(args.out)
     if out.exists():
         shutil.rmtree(out)
-    paths = list_images(args.data)[:: args.every]
-    photos, with_text, used = pack_photos(paths, out, args.side, args.quality,
-                                          int(args.budget * MIB), Path(args.mask_cache))
+    out.mkdir()
     fonts = pack_fonts(out, args.fonts)
     pack_wheels(out)
+    tree = tree_bytes()
+    budget = min(int(args.budget * MIB), TRAVEL_LIMIT - MARGIN - tree - folder_bytes(out))
+    paths = list_images(args.data)[:: args.every]
+    photos, with_text, used = pack_photos(paths, out, args.side, args.quality, budget,
+                                          Path(args.mask_cache))
     print(f"{out}: {photos} of {len(paths)} photos ({with_text} with detected text, "
-          f"{used / MIB:.1f} MiB), {fonts} fonts, {folder_bytes(out) / MIB:.1f} MiB in all")
+          f"{used / MIB:.1f} MiB), {fonts} fonts, {folder_bytes(out) / MIB:.1f} MiB in all; "
+          f"with the repository {(tree + folder_bytes(out)) / MIB:.1f} of 64 MiB")
 
 
 if __name__ == "__main__":

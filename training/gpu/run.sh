@@ -4,7 +4,8 @@
 #
 #   here:    .venv/bin/python training/gpu/pack.py        once; writes .gpu/ (ignored)
 #   device:  run(command="bash training/gpu/run.sh", carry=[".gpu"], timeout_s=600)
-#   here:    PICODEC_MODEL_PATH=<files_at>/models python benchmarks/ablation.py \
+#   here:    .venv/bin/python training/gpu/keep.py <files_at>; commit training/gpu/resume
+#            PICODEC_MODEL_PATH=<files_at>/models python benchmarks/ablation.py \
 #              --models gpu,gpu-notext ...   (training/README.md)
 #
 # Environment: CONFIG (default training/gpu/text-ablation.json), OUT (default runs/gpu),
@@ -19,10 +20,19 @@ mkdir -p "$OUT/models"
 python3 -c "import constriction" 2>/dev/null ||
   python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .gpu/whl/*.whl
 export PYTHONPATH="/tmp/site:$PWD" PYTHONUNBUFFERED=1
-python3 - "$CONFIG" "$RUNS/notext.json" <<'PY'  # the twin: the same run without the text loss
+# each arm's config: the twin is the same run without the text loss; where an earlier call
+# was kept (training/gpu/keep.py), both go on from its weights with the next seed
+python3 - "$CONFIG" "$RUNS" <<'PY'
 import json, sys
-cfg = json.load(open(sys.argv[1]))
-json.dump({**cfg, "w_text": 0.0}, open(sys.argv[2], "w"), indent=1)
+from pathlib import Path
+cfg, runs, resume = json.load(open(sys.argv[1])), Path(sys.argv[2]), Path("training/gpu/resume")
+if (resume / "history.json").exists():
+    cfg["seed"] = json.loads((resume / "history.json").read_text())["next_seed"]
+for arm, w_text in (("gpu", cfg["w_text"]), ("gpu-notext", 0.0)):
+    init = resume / f"{arm}.safetensors"
+    arm_cfg = {**cfg, "w_text": w_text, "init": str(init) if init.exists() else cfg["init"]}
+    (runs / f"{arm}.json").write_text(json.dumps(arm_cfg, indent=1))
+    print(arm, "from", arm_cfg["init"], "seed", arm_cfg["seed"])
 PY
 # worker processes hand batches over in /dev/shm (about 1 GB for the pair): where it is
 # smaller, cut the crops in the training processes instead
@@ -33,10 +43,9 @@ if [ -z "${WORKERS:-}" ] && [ "${shm_kb:-0}" -lt 2000000 ]; then
 fi
 args=(${MINUTES:+--minutes "$MINUTES"} ${BATCH:+--batch "$BATCH"}
       ${WORKERS:+--workers "$WORKERS"} ${DEVICE:+--device "$DEVICE"})
-declare -A configs=([gpu]="$CONFIG" [gpu-notext]="$RUNS/notext.json")
 pids=()
 for arm in gpu gpu-notext; do
-  python3 -m picodec train --config "${configs[$arm]}" --out "$RUNS/$arm" "${args[@]}" \
+  python3 -m picodec train --config "$RUNS/$arm.json" --out "$RUNS/$arm" "${args[@]}" \
     >"$OUT/$arm.log" 2>&1 &
   pids+=($!)
 done
