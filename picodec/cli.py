@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--effort", "-e", type=int, default=0, choices=range(len(REFINE_STEPS)),
                    help="0 (default): the encoder network alone; 1, 2: then refine its latents "
                         f"by {' or '.join(map(str, REFINE_STEPS[1:]))} gradient steps per tile, "
-                        "for a better picture at about the same size, about 50 or 150-400 times "
+                        "for a better picture at about the same size, about 50 or 200 times "
                         "slower")
     p.add_argument("--tile", type=int, default=None,
                    help="tile size (default: 504, or one tile for images up to 1024 px)")
