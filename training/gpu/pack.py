@@ -7,9 +7,9 @@
 
 What travels with a device call is capped at 64 MiB with the repository, so the photos are
 shrunk and, if they still do not fit (``--budget``, or less where the repository with the
-weights ``keep.py`` stores in it leaves less), the ones with detected text are kept first. The mask
-cache is keyed by file content (train.text.mask_key), so the packed masks are found wherever
-the folder lands. Run it from the repository root; training/gpu/run.sh
+weights ``keep.py`` stores in it leaves less), the ones with detected text are kept
+first. The mask cache is keyed by file content (train.text.mask_key), so the packed masks
+are found wherever the folder lands. Run it from the repository root; training/gpu/run.sh
 uses the result on the device.
 """
 
