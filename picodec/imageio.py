@@ -37,7 +37,7 @@ from picodec.metadata import (
 
 MAX_PIXELS = 100_000_000
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
-                  ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
+                  ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".ppm": "PPM", ".pnm": "PPM"}
 ImageLike = Image.Image | np.ndarray | str | os.PathLike | BinaryIO
 _PROFILE_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF")
 _ALPHA_FORMATS = ("PNG", "WEBP", "TIFF")

@@ -67,13 +67,15 @@ def test_a_model_level_beyond_the_model_is_one_clear_error(tmp_path, png, capsys
     _fails_cleanly(["info", "--symbols", str(tmp_path / "x.pico")], capsys, "model level 7.5")
 
 
-@pytest.mark.parametrize("ext", [".jpg", ".webp", ".tiff", ".bmp"])
-def test_output_format_follows_the_extension(tmp_path, png, ext):
+@pytest.mark.parametrize(("ext", "fmt"), [(".jpg", "JPEG"), (".webp", "WEBP"), (".tiff", "TIFF"),
+                                          (".bmp", "BMP"), (".ppm", "PPM"), (".pnm", "PPM")])
+def test_output_format_follows_the_extension(tmp_path, png, ext, fmt):
     pico = tmp_path / "a.pico"
     main(["encode", str(png), str(pico)])
     out = tmp_path / f"a{ext}"
     assert main(["decode", str(pico), str(out)]) == 0
-    assert Image.open(out).size == (160, 120)
+    with Image.open(out) as image:
+        assert (image.format, image.size) == (fmt, (160, 120))
 
 
 def _fails_cleanly(argv, capsys, message):
@@ -192,9 +194,10 @@ def test_dash_is_standard_input_and_output(tmp_path, png):
 
 
 @pytest.mark.parametrize(("ext", "mode"), [(".png", "RGBA"), (".webp", "RGBA"), (".tiff", "RGBA"),
-                                           (".jpg", "RGB"), (".bmp", "RGB")])
+                                           (".jpg", "RGB"), (".bmp", "RGB"), (".ppm", "RGB")])
 def test_transparency_through_the_command(tmp_path, capsys, ext, mode):
-    """Formats with alpha get it back exactly (WebP losslessly); JPEG and BMP warn and drop it."""
+    """Formats with alpha get it back exactly (WebP losslessly); JPEG, BMP and PPM warn and
+    drop it."""
     yy, xx = np.mgrid[:48, :64]
     alpha = np.clip(xx * 4 + yy, 0, 255).astype(np.uint8)
     source = tmp_path / "cut.png"
