@@ -38,6 +38,7 @@ from picodec.metadata import (
 MAX_PIXELS = 100_000_000
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
                   ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".ppm": "PPM", ".pnm": "PPM"}
+IMAGE_SUFFIXES = frozenset(OUTPUT_FORMATS)  # the images a folder holds for bench and training
 ImageLike = Image.Image | np.ndarray | str | os.PathLike | BinaryIO
 _PROFILE_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF")
 _ALPHA_FORMATS = ("PNG", "WEBP", "TIFF")

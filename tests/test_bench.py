@@ -16,8 +16,8 @@ from tests.conftest import photo_like
 def test_bench_bdrate_plot(tmp_path, capsys):
     data = tmp_path / "images"
     data.mkdir()
-    for i in range(2):
-        Image.fromarray(photo_like(128, 192, seed=i)).save(data / f"img{i}.png")
+    for i, suffix in enumerate((".png", ".tiff")):  # any lossless format picodec writes
+        Image.fromarray(photo_like(128, 192, seed=i)).save(data / f"img{i}{suffix}")
     out = tmp_path / "results.json"
     assert main(["bench", str(data), "--codecs", "picodec,jpeg", "--out", str(out), "--jobs", "2"]) == 0
     results = json.loads(out.read_text())

@@ -26,6 +26,7 @@ from PIL import Image
 from picodec.eval import codecs
 from picodec.eval.artifacts import MASK_VERSION, has_seams, seam_error, seam_excess, text_mae, text_mask
 from picodec.eval.metrics import butteraugli, flip, lpips, ms_ssim, psnr, psnr_y, ssimulacra2
+from picodec.imageio import IMAGE_SUFFIXES
 
 RESULTS_VERSION = 1
 CROP = 256
@@ -178,8 +179,7 @@ def bench(data_dir: str | Path, codec_names: list[str], out: str | Path, jobs: i
     ``lpips_weights`` (AlexNet backbone, LPIPS linear heads) adds the LPIPS metric;
     ``only`` restricts the metrics to those named (e.g. the cheap ones for an ablation).
     """
-    images = sorted(p for p in Path(data_dir).iterdir()
-                    if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif"))
+    images = sorted(p for p in Path(data_dir).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if limit:
         images = images[:limit]
     if not images:
